@@ -1,0 +1,75 @@
+#include "client/identity_client.h"
+
+#include "absl/time/clock.h"
+
+namespace identity::client {
+
+ClientOptions ClientOptions::Insecure(std::string target) {
+  ClientOptions options;
+  options.target = std::move(target);
+  options.credentials = grpc::InsecureChannelCredentials();
+  return options;
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+absl::StatusOr<std::unique_ptr<IdentityClient>> IdentityClient::Create(ClientOptions options) {
+  if (options.target.empty()) return absl::InvalidArgumentError("target: is required");
+  if (options.credentials == nullptr) {
+    return absl::InvalidArgumentError("credentials: are required (Insecure() for development)");
+  }
+  if (options.timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("timeout: must be positive");
+  }
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(options.target, options.credentials);
+  return std::unique_ptr<IdentityClient>(new IdentityClient(std::move(channel), options.timeout));
+}
+
+IdentityClient::IdentityClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
+    : stub_(v1::IdentityService::NewStub(channel)), timeout_(timeout) {}
+
+void IdentityClient::SetDeadline(grpc::ClientContext& context) const {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+}
+
+absl::StatusOr<v1::IssueEmailHashResponse> IdentityClient::IssueEmailHash(
+    absl::string_view app_id, absl::string_view email) const {
+  v1::IssueEmailHashRequest request;
+  request.set_app_id(std::string(app_id));
+  request.set_email(std::string(email));
+  v1::IssueEmailHashResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  if (grpc::Status s = stub_->IssueEmailHash(&context, request, &response); !s.ok()) {
+    return FromGrpcStatus(s);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::IssueWidgetTokenResponse> IdentityClient::IssueWidgetToken(
+    const v1::IssueWidgetTokenRequest& request) const {
+  v1::IssueWidgetTokenResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  if (grpc::Status s = stub_->IssueWidgetToken(&context, request, &response); !s.ok()) {
+    return FromGrpcStatus(s);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::RotateSecretResponse> IdentityClient::RotateSecret(
+    const v1::RotateSecretRequest& request) const {
+  v1::RotateSecretResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  if (grpc::Status s = stub_->RotateSecret(&context, request, &response); !s.ok()) {
+    return FromGrpcStatus(s);
+  }
+  return response;
+}
+
+}  // namespace identity::client

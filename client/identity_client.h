@@ -1,0 +1,69 @@
+#ifndef IDENTITY_CLIENT_IDENTITY_CLIENT_H_
+#define IDENTITY_CLIENT_IDENTITY_CLIENT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "identity/v1/identity.grpc.pb.h"
+
+namespace identity::client {
+
+// How to reach identityd.
+struct ClientOptions {
+  // "HOST:PORT" or any gRPC target URI.
+  std::string target;
+  // Channel credentials; see Insecure() for development.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // The deadline of every call, from when it starts.
+  absl::Duration timeout = absl::Seconds(5);
+
+  // Options for plain text to `target`: development against a server started
+  // with --insecure_loopback.
+  static ClientOptions Insecure(std::string target);
+};
+
+// IdentityClient calls identityd's IdentityService. Every method sets a
+// deadline (ClientOptions::timeout) and returns the response, or the gRPC
+// status as an absl::Status with the same code and message.
+// Thread-safe: share one client per target.
+//
+//   auto client = IdentityClient::Create(ClientOptions::Insecure("127.0.0.1:50051"));
+//   absl::StatusOr<v1::IssueEmailHashResponse> r =
+//       (*client)->IssueEmailHash("demo-widget", "jane@example.com");
+class IdentityClient {
+ public:
+  // Creates a client. kInvalidArgument if the target or credentials are
+  // missing. Connects lazily, on the first call.
+  static absl::StatusOr<std::unique_ptr<IdentityClient>> Create(ClientOptions options);
+
+  // The HMAC email hash of `email` for the widget `app_id`.
+  absl::StatusOr<v1::IssueEmailHashResponse> IssueEmailHash(absl::string_view app_id,
+                                                           absl::string_view email) const;
+
+  // A widget JWT; the request carries app_id, email, optional claims and ttl.
+  absl::StatusOr<v1::IssueWidgetTokenResponse> IssueWidgetToken(
+      const v1::IssueWidgetTokenRequest& request) const;
+
+  // Rotates (or registers) a widget secret.
+  absl::StatusOr<v1::RotateSecretResponse> RotateSecret(
+      const v1::RotateSecretRequest& request) const;
+
+ private:
+  IdentityClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
+  void SetDeadline(grpc::ClientContext& context) const;
+
+  std::unique_ptr<v1::IdentityService::Stub> stub_;
+  const absl::Duration timeout_;
+};
+
+// Converts a gRPC status to an absl::Status with the same code and message.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace identity::client
+
+#endif  // IDENTITY_CLIENT_IDENTITY_CLIENT_H_

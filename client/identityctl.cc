@@ -1,0 +1,205 @@
+// identityctl: the operators' command line for identityd.
+//
+//   identityctl --target=HOST:PORT --insecure [--output=text|json] COMMAND ...
+//     hash APP_ID EMAIL
+//     token APP_ID EMAIL [--ttl=SECONDS] [--name=..] [--account_id=..]
+//           [--account_external_id=..] [--contact_id=..] [--contact_external_id=..]
+//     rotate APP_ID --kind=email_hash|jwt (--generate | --secret_file=FILE | secret on stdin)
+//           [--expected_version=N]
+//
+// Exit status: 0 success; 1 the call failed (gRPC status code name and message
+// on stderr); 2 usage error.
+
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/identity_client.h"
+#include "client/secret_input.h"
+
+ABSL_FLAG(std::string, target, "", "identityd address, HOST:PORT (required).");
+ABSL_FLAG(bool, insecure, false,
+          "Plain-text gRPC, for a development server started with --insecure_loopback.");
+ABSL_FLAG(std::string, output, "text", "Output format: text (key: value lines) or json "
+          "(the response message as proto JSON, for scripts).");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(5), "Deadline of the call.");
+ABSL_FLAG(std::optional<int64_t>, ttl, std::nullopt,
+          "token: lifetime in seconds, 1..900 (server default 600).");
+ABSL_FLAG(std::optional<std::string>, name, std::nullopt, "token: the name claim.");
+ABSL_FLAG(std::optional<std::string>, account_id, std::nullopt, "token: the account_id claim.");
+ABSL_FLAG(std::optional<std::string>, account_external_id, std::nullopt,
+          "token: the account_external_id claim.");
+ABSL_FLAG(std::optional<std::string>, contact_id, std::nullopt, "token: the contact_id claim.");
+ABSL_FLAG(std::optional<std::string>, contact_external_id, std::nullopt,
+          "token: the contact_external_id claim.");
+ABSL_FLAG(std::string, kind, "", "rotate: email_hash or jwt.");
+ABSL_FLAG(bool, generate, false,
+          "rotate: let identityd generate the secret; it is printed once.");
+ABSL_FLAG(std::string, secret_file, "",
+          "rotate: read the new secret from this file (default: stdin; never from argv).");
+ABSL_FLAG(std::optional<uint64_t>, expected_version, std::nullopt,
+          "rotate: only rotate if the current version is N (0: none yet).");
+
+namespace identity::client {
+namespace {
+
+constexpr int kExitRpcError = 1;
+constexpr int kExitUsage = 2;
+
+int Usage(absl::string_view message) {
+  std::cerr << "identityctl: " << message << "\nRun identityctl --help for usage.\n";
+  return kExitUsage;
+}
+
+// Prints a failed call: "NOT_FOUND: app_id: no widget ...".
+int RpcError(const absl::Status& status) {
+  std::cerr << "identityctl: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  return kExitRpcError;
+}
+
+bool JsonOutput() { return absl::GetFlag(FLAGS_output) == "json"; }
+
+void PrintJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  // Cannot fail for these messages (no Any fields).
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  std::cout << json << "\n";
+}
+
+int Hash(const IdentityClient& client, const std::vector<char*>& args) {
+  if (args.size() != 3) return Usage("hash takes APP_ID EMAIL");
+  absl::StatusOr<v1::IssueEmailHashResponse> r = client.IssueEmailHash(args[1], args[2]);
+  if (!r.ok()) return RpcError(r.status());
+  if (JsonOutput()) {
+    PrintJson(*r);
+  } else {
+    std::cout << "email_hash: " << r->email_hash() << "\nsecret_version: " << r->secret_version()
+              << "\n";
+  }
+  return 0;
+}
+
+int Token(const IdentityClient& client, const std::vector<char*>& args) {
+  if (args.size() != 3) return Usage("token takes APP_ID EMAIL");
+  v1::IssueWidgetTokenRequest request;
+  request.set_app_id(args[1]);
+  request.set_email(args[2]);
+  if (auto v = absl::GetFlag(FLAGS_name)) request.set_name(*v);
+  if (auto v = absl::GetFlag(FLAGS_account_id)) request.set_account_id(*v);
+  if (auto v = absl::GetFlag(FLAGS_account_external_id)) request.set_account_external_id(*v);
+  if (auto v = absl::GetFlag(FLAGS_contact_id)) request.set_contact_id(*v);
+  if (auto v = absl::GetFlag(FLAGS_contact_external_id)) request.set_contact_external_id(*v);
+  if (auto ttl = absl::GetFlag(FLAGS_ttl)) request.mutable_ttl()->set_seconds(*ttl);
+  absl::StatusOr<v1::IssueWidgetTokenResponse> r = client.IssueWidgetToken(request);
+  if (!r.ok()) return RpcError(r.status());
+  if (JsonOutput()) {
+    PrintJson(*r);
+  } else {
+    std::cout << "jwt: " << r->jwt() << "\nexpires_at: "
+              << absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(r->expires_at().seconds()),
+                                  absl::UTCTimeZone())
+              << "\nsecret_version: " << r->secret_version() << "\n";
+  }
+  return 0;
+}
+
+int Rotate(const IdentityClient& client, const std::vector<char*>& args) {
+  if (args.size() != 2) return Usage("rotate takes APP_ID (and --kind, and a secret source)");
+  v1::RotateSecretRequest request;
+  request.set_app_id(args[1]);
+  const std::string kind = absl::GetFlag(FLAGS_kind);
+  if (kind == "email_hash") {
+    request.set_kind(v1::SECRET_KIND_EMAIL_HASH);
+  } else if (kind == "jwt") {
+    request.set_kind(v1::SECRET_KIND_JWT);
+  } else {
+    return Usage("rotate needs --kind=email_hash or --kind=jwt");
+  }
+  const bool generate = absl::GetFlag(FLAGS_generate);
+  const std::string secret_file = absl::GetFlag(FLAGS_secret_file);
+  if (generate && !secret_file.empty()) return Usage("use either --generate or --secret_file");
+  if (generate) {
+    request.set_generate(true);
+  } else {
+    absl::StatusOr<std::string> secret = ReadSecretInput(secret_file.empty() ? "-" : secret_file);
+    if (!secret.ok()) return Usage(secret.status().message());
+    request.set_secret(*secret);
+    CleanseString(*secret);
+  }
+  if (auto v = absl::GetFlag(FLAGS_expected_version)) request.set_expected_version(*v);
+
+  absl::StatusOr<v1::RotateSecretResponse> r = client.RotateSecret(request);
+  if (request.has_secret()) CleanseString(*request.mutable_secret());
+  if (!r.ok()) return RpcError(r.status());
+  if (JsonOutput()) {
+    PrintJson(*r);
+  } else {
+    std::cout << "version: " << r->version() << "\nfingerprint: " << r->fingerprint() << "\n";
+    if (!r->generated_secret().empty()) {
+      std::cout << "generated_secret: " << r->generated_secret() << "\n";
+    }
+  }
+  if (!r->generated_secret().empty()) {
+    std::cerr << "identityctl: the generated secret is shown only this once: enter it in the "
+                 "widget's settings now.\n";
+    CleanseString(*r->mutable_generated_secret());
+  }
+  return 0;
+}
+
+int Run(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "identityctl --target=HOST:PORT --insecure [--output=text|json] COMMAND ...\n"
+      "  hash APP_ID EMAIL\n"
+      "  token APP_ID EMAIL [--ttl=SECONDS] [--name=..] [--account_id=..] "
+      "[--account_external_id=..] [--contact_id=..] [--contact_external_id=..]\n"
+      "  rotate APP_ID --kind=email_hash|jwt (--generate | --secret_file=FILE | secret on stdin) "
+      "[--expected_version=N]\n"
+      "Exit status: 0 success, 1 the call failed (status on stderr), 2 usage error.");
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "client/");
+  };
+  absl::SetFlagsUsageConfig(usage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2) return Usage("missing COMMAND (hash, token or rotate)");
+
+  const std::string target = absl::GetFlag(FLAGS_target);
+  if (target.empty()) return Usage("--target=HOST:PORT is required");
+  const std::string output = absl::GetFlag(FLAGS_output);
+  if (output != "text" && output != "json") return Usage("--output must be text or json");
+  if (!absl::GetFlag(FLAGS_insecure)) {
+    return Usage("TLS is not available in this version: pass --insecure (development servers)");
+  }
+  ClientOptions options = ClientOptions::Insecure(target);
+  options.timeout = absl::GetFlag(FLAGS_timeout);
+  absl::StatusOr<std::unique_ptr<IdentityClient>> client = IdentityClient::Create(options);
+  if (!client.ok()) return Usage(client.status().message());
+
+  const std::string command = args[1];
+  const std::vector<char*> command_args(args.begin() + 1, args.end());
+  if (command == "hash") return Hash(**client, command_args);
+  if (command == "token") return Token(**client, command_args);
+  if (command == "rotate") return Rotate(**client, command_args);
+  return Usage(absl::StrCat("unknown command \"", command, "\" (hash, token or rotate)"));
+}
+
+}  // namespace
+}  // namespace identity::client
+
+int main(int argc, char** argv) { return identity::client::Run(argc, argv); }

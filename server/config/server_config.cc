@@ -1,0 +1,130 @@
+#include "server/config/server_config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "server/keyring/app_id.h"
+
+namespace identity::config {
+namespace {
+
+using Json = nlohmann::json;
+
+absl::Status Error(absl::string_view path, absl::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
+}
+
+// Rejects keys of `object` outside `allowed`.
+absl::Status CheckKeys(const Json& object, absl::string_view path,
+                       std::initializer_list<absl::string_view> allowed) {
+  for (const auto& [key, unused] : object.items()) {
+    bool known = false;
+    for (absl::string_view a : allowed) known = known || key == a;
+    if (!known) return Error(absl::StrCat(path, ".", key), "unknown key");
+  }
+  return absl::OkStatus();
+}
+
+std::string ResolvePath(absl::string_view base_dir, const std::string& path) {
+  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
+  return absl::StrCat(base_dir, "/", path);
+}
+
+absl::StatusOr<SecretSourceConfig> ParseSecretSource(const Json& j, const std::string& path,
+                                                     absl::string_view base_dir) {
+  if (!j.is_object()) return Error(path, "must be an object {\"file\": ...} or {\"env\": ...}");
+  if (absl::Status s = CheckKeys(j, path, {"file", "env"}); !s.ok()) return s;
+  const bool has_file = j.contains("file");
+  if (has_file == j.contains("env")) return Error(path, "set exactly one of file or env");
+  const char* key = has_file ? "file" : "env";
+  const Json& value = j.at(key);
+  if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
+    return Error(absl::StrCat(path, ".", key), "must be a non-empty string");
+  }
+  SecretSourceConfig source;
+  source.type = has_file ? SecretSourceConfig::Type::kFile : SecretSourceConfig::Type::kEnv;
+  source.location = has_file ? ResolvePath(base_dir, value.get<std::string>())
+                             : value.get<std::string>();
+  source.json_path = absl::StrCat(path, ".", key);
+  return source;
+}
+
+absl::StatusOr<WidgetConfig> ParseWidget(const Json& j, const std::string& path,
+                                         absl::string_view base_dir) {
+  if (!j.is_object()) return Error(path, "must be an object");
+  if (absl::Status s = CheckKeys(j, path, {"app_id", "email_hash_secret", "jwt_secret"});
+      !s.ok()) {
+    return s;
+  }
+  WidgetConfig widget;
+  widget.json_path = path;
+  if (!j.contains("app_id") || !j.at("app_id").is_string()) {
+    return Error(absl::StrCat(path, ".app_id"), "is required and must be a string");
+  }
+  widget.app_id = j.at("app_id").get<std::string>();
+  if (absl::Status s = keyring::ValidateAppId(widget.app_id); !s.ok()) {
+    return Error(path, s.message());  // the message already starts "app_id: "
+  }
+  for (const char* key : {"email_hash_secret", "jwt_secret"}) {
+    if (!j.contains(key)) continue;
+    absl::StatusOr<SecretSourceConfig> source =
+        ParseSecretSource(j.at(key), absl::StrCat(path, ".", key), base_dir);
+    if (!source.ok()) return source.status();
+    (std::string(key) == "jwt_secret" ? widget.jwt_secret : widget.email_hash_secret) =
+        *std::move(source);
+  }
+  return widget;
+}
+
+}  // namespace
+
+absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json_text,
+                                               absl::string_view base_dir) {
+  // Exceptions stay inside this function: nlohmann/json reports parse errors
+  // by throwing, and every other layer speaks absl::Status.
+  Json root;
+  try {
+    root = Json::parse(json_text.begin(), json_text.end());
+  } catch (const Json::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
+  }
+  if (!root.is_object()) return Error("(root)", "must be a JSON object");
+  if (absl::Status s = CheckKeys(root, "(root)", {"widgets"}); !s.ok()) return s;
+
+  ServerConfig config;
+  if (!root.contains("widgets")) return config;
+  const Json& widgets = root.at("widgets");
+  if (!widgets.is_array()) return Error("widgets", "must be an array");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < widgets.size(); ++i) {
+    const std::string path = absl::StrCat("widgets[", i, "]");
+    absl::StatusOr<WidgetConfig> widget = ParseWidget(widgets[i], path, base_dir);
+    if (!widget.ok()) return widget.status();
+    if (!seen.insert(widget->app_id).second) {
+      return Error(absl::StrCat(path, ".app_id"), "is listed twice");
+    }
+    config.widgets.push_back(*std::move(widget));
+  }
+  return config;
+}
+
+absl::StatusOr<ServerConfig> LoadServerConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the config file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::size_t slash = path.rfind('/');
+  const std::string base_dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(text.str(), base_dir);
+  if (!config.ok()) {
+    return absl::Status(config.status().code(),
+                        absl::StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+}  // namespace identity::config

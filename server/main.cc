@@ -1,0 +1,167 @@
+// identityd: the widget identity service. Flags, configuration, start-up and
+// graceful stop; everything else lives in the layers under server/.
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "server/common/log.h"
+#include "server/config/keyring_seeder.h"
+#include "server/config/server_config.h"
+#include "server/keyring/keyring.h"
+#include "server/listen_address.h"
+#include "server/service/identity_service_impl.h"
+
+ABSL_FLAG(std::string, listen, "",
+          "HOST:PORT to serve on (required), e.g. 127.0.0.1:50051; port 0 picks a free one "
+          "(see --port_file).");
+ABSL_FLAG(std::string, config, "",
+          "JSON config file listing widgets and where their initial secrets are read from "
+          "(see README, \"Configuration\"). Without it, identityd starts with no widgets.");
+ABSL_FLAG(std::string, state_dir, "",
+          "Directory for durable state. NOT YET PERSISTING: accepted for forward compatibility; "
+          "rotations are held in memory only (see README, \"Not done yet\").");
+ABSL_FLAG(std::string, master_key_file, "",
+          "File holding the master key that seals --state_dir. NOT YET USED (see --state_dir).");
+ABSL_FLAG(bool, insecure_loopback, false,
+          "Development only: serve plain-text gRPC (no TLS, no caller identity). Refused unless "
+          "--listen names a loopback address.");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, write the bound port to this file once serving (for --listen=HOST:0).");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "On SIGTERM/SIGINT: stop accepting calls, then give in-flight calls this long to "
+          "finish before cancelling them.");
+
+namespace identity {
+namespace {
+
+int Fail(absl::string_view message) {
+  LogError(message);
+  return 1;
+}
+
+// Writes `port` to `path` atomically (temp file + rename), so a reader polling
+// for the file never sees it half-written.
+bool WritePortFile(const std::string& path, int port) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return false;
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+int Run() {
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  if (listen.empty()) return Fail("--listen is required, e.g. --listen=127.0.0.1:50051");
+  absl::StatusOr<ListenAddress> address = ParseListenAddress(listen);
+  if (!address.ok()) return Fail(address.status().message());
+  if (!absl::GetFlag(FLAGS_insecure_loopback)) {
+    return Fail(
+        "TLS is not available in this version: pass --insecure_loopback with a loopback "
+        "--listen address for development (plain text, no caller identity)");
+  }
+  if (!IsLoopbackHost(address->host)) {
+    return Fail(absl::StrCat("--insecure_loopback refused: ", address->host,
+                             " is not a loopback address (use 127.0.0.1, ::1 or localhost)"));
+  }
+  if (!absl::GetFlag(FLAGS_state_dir).empty() || !absl::GetFlag(FLAGS_master_key_file).empty()) {
+    LogWarning(
+        "--state_dir/--master_key_file are accepted but not used yet: rotations live in "
+        "memory only and are lost at restart");
+  }
+
+  keyring::Keyring keyring;
+  if (const std::string path = absl::GetFlag(FLAGS_config); !path.empty()) {
+    absl::StatusOr<config::ServerConfig> config = config::LoadServerConfigFile(path);
+    if (!config.ok()) return Fail(config.status().message());
+    if (absl::Status s = config::SeedKeyring(*config, keyring, absl::Now()); !s.ok()) {
+      return Fail(absl::StrCat(path, ": ", s.message()));
+    }
+    LogInfo(absl::StrCat("loaded ", config->widgets.size(), " widget(s) from ", path));
+  }
+
+  // Block the stop signals in every thread before gRPC starts any, so that
+  // only the sigwait() below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  service::IdentityServiceImpl service(keyring);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second identityd on the same port
+  // would bind silently and take half the calls. Fail on a busy port instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  int bound_port = 0;
+  LogWarning(absl::StrCat("serving PLAIN-TEXT gRPC on ", listen,
+                          " (--insecure_loopback): for development only"));
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound_port == 0) {
+    return Fail(absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
+  }
+  server->GetHealthCheckService()->SetServingStatus("identity.v1.IdentityService", true);
+  const std::string bound =
+      absl::StrCat(absl::StrContains(address->host, ':') ? absl::StrCat("[", address->host, "]")
+                                                         : address->host,
+                   ":", bound_port);
+  LogInfo(absl::StrCat("identityd serving on ", bound, " with ", keyring.size(), " widget(s)"));
+  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
+    if (!WritePortFile(path, bound_port)) {
+      server->Shutdown();
+      return Fail(absl::StrCat("--port_file: cannot write ", path));
+    }
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  LogInfo(absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+                       "; stopping (in-flight calls get up to ", absl::FormatDuration(grace), ")"));
+  // Probes see NOT_SERVING at once; new calls are refused; in-flight calls may
+  // finish until the deadline, after which they are cancelled.
+  server->GetHealthCheckService()->Shutdown();
+  server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server->Wait();
+  LogInfo("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace identity
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "identityd --listen=HOST:PORT [--config=FILE] [--insecure_loopback] ...\n"
+      "Signs chat-widget identity proofs (HMAC email hashes and HS256 JWTs) with secrets\n"
+      "that only it holds. See README.md.");
+  absl::FlagsUsageConfig usage;
+  // Show this program's flags under --help, whatever the file is called.
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "server/");
+  };
+  absl::SetFlagsUsageConfig(usage);
+  absl::ParseCommandLine(argc, argv);
+  return identity::Run();
+}

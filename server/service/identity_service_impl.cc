@@ -1,0 +1,179 @@
+#include "server/service/identity_service_impl.h"
+
+#include <openssl/crypto.h>
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "server/crypto/email_hasher.h"
+#include "server/crypto/jwt_signer.h"
+#include "server/keyring/app_id.h"
+#include "server/service/grpc_status.h"
+#include "server/service/request_validation.h"
+
+namespace identity::service {
+namespace {
+
+using identity::v1::IssueEmailHashRequest;
+using identity::v1::IssueEmailHashResponse;
+using identity::v1::IssueWidgetTokenRequest;
+using identity::v1::IssueWidgetTokenResponse;
+using identity::v1::RotateSecretRequest;
+using identity::v1::RotateSecretResponse;
+
+// Finishes a unary call with `status` on the call's default reactor.
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
+                                const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// The claim in the request, if set, checked against the claim rules.
+absl::StatusOr<std::optional<absl::string_view>> OptionalClaim(absl::string_view field,
+                                                               bool has, const std::string& value,
+                                                               bool allow_empty) {
+  if (!has) return std::optional<absl::string_view>();
+  if (absl::Status s = ValidateIdentityClaim(field, value, allow_empty); !s.ok()) return s;
+  return std::optional<absl::string_view>(value);
+}
+
+std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind) {
+  switch (kind) {
+    case identity::v1::SECRET_KIND_EMAIL_HASH:
+      return keyring::SecretKind::kEmailHash;
+    case identity::v1::SECRET_KIND_JWT:
+      return keyring::SecretKind::kJwt;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, Clock clock)
+    : keyring_(keyring), clock_(std::move(clock)), rotator_(keyring, clock_) {}
+
+grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(
+    grpc::CallbackServerContext* context, const IssueEmailHashRequest* request,
+    IssueEmailHashResponse* response) {
+  return Reply(context, HandleIssueEmailHash(*request, *response));
+}
+
+grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
+    grpc::CallbackServerContext* context, const IssueWidgetTokenRequest* request,
+    IssueWidgetTokenResponse* response) {
+  return Reply(context, HandleIssueWidgetToken(*request, *response));
+}
+
+grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServerContext* context,
+                                                            const RotateSecretRequest* request,
+                                                            RotateSecretResponse* response) {
+  return Reply(context, HandleRotateSecret(*request, *response));
+}
+
+absl::Status IdentityServiceImpl::HandleIssueEmailHash(const IssueEmailHashRequest& request,
+                                                       IssueEmailHashResponse& response) {
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
+
+  absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
+      keyring_.Current(request.app_id(), keyring::SecretKind::kEmailHash);
+  if (!secret.ok()) return secret.status();
+
+  std::string* hash = response.mutable_email_hash();
+  hash->resize(crypto::kEmailHashHexLength);
+  (*secret)->email_hasher()->HashTo(request.email(), hash->data());
+  response.set_secret_version((*secret)->version());
+  return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const IssueWidgetTokenRequest& request,
+                                                         IssueWidgetTokenResponse& response) {
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
+
+  crypto::WidgetClaims claims;
+  claims.email = request.email();
+  claims.audience = request.app_id();
+  struct OptionalField {
+    absl::string_view name;
+    bool has;
+    const std::string& value;
+    bool allow_empty;
+    std::optional<absl::string_view>& claim;
+  };
+  const OptionalField optional_fields[] = {
+      {"name", request.has_name(), request.name(), true, claims.name},
+      {"account_id", request.has_account_id(), request.account_id(), false, claims.account_id},
+      {"account_external_id", request.has_account_external_id(), request.account_external_id(),
+       false, claims.account_external_id},
+      {"contact_id", request.has_contact_id(), request.contact_id(), false, claims.contact_id},
+      {"contact_external_id", request.has_contact_external_id(), request.contact_external_id(),
+       false, claims.contact_external_id},
+  };
+  for (const OptionalField& field : optional_fields) {
+    absl::StatusOr<std::optional<absl::string_view>> claim =
+        OptionalClaim(field.name, field.has, field.value, field.allow_empty);
+    if (!claim.ok()) return claim.status();
+    field.claim = *claim;
+  }
+  absl::StatusOr<absl::Duration> ttl =
+      ValidateTtl(request.has_ttl(), request.ttl().seconds(), request.ttl().nanos());
+  if (!ttl.ok()) return ttl.status();
+
+  absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
+      keyring_.Current(request.app_id(), keyring::SecretKind::kJwt);
+  if (!secret.ok()) return secret.status();
+
+  claims.issued_at = absl::ToUnixSeconds(clock_());
+  claims.expires_at = claims.issued_at + absl::ToInt64Seconds(*ttl);
+  absl::StatusOr<std::string> jwt = (*secret)->jwt_signer()->Sign(claims);
+  if (!jwt.ok()) return jwt.status();
+
+  *response.mutable_jwt() = *std::move(jwt);
+  response.mutable_expires_at()->set_seconds(claims.expires_at);
+  response.set_secret_version((*secret)->version());
+  return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleRotateSecret(const RotateSecretRequest& request,
+                                                     RotateSecretResponse& response) {
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
+  if (!kind.has_value()) {
+    return absl::InvalidArgumentError(
+        "kind: must be SECRET_KIND_EMAIL_HASH or SECRET_KIND_JWT");
+  }
+  SecretSource source;
+  switch (request.source_case()) {
+    case RotateSecretRequest::kSecret:
+      source = crypto::SecretBytes::Copy(request.secret());
+      break;
+    case RotateSecretRequest::kGenerate:
+      if (!request.generate()) {
+        return absl::InvalidArgumentError(
+            "generate: must be true when set (or set secret instead)");
+      }
+      source = GenerateSecret{};
+      break;
+    case RotateSecretRequest::SOURCE_NOT_SET:
+      return absl::InvalidArgumentError("source: set exactly one of secret or generate");
+  }
+  std::optional<std::uint64_t> expected_version;
+  if (request.has_expected_version()) expected_version = request.expected_version();
+
+  absl::StatusOr<RotationResult> result =
+      rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version);
+  if (!result.ok()) return result.status();
+
+  response.set_version(result->version);
+  response.set_fingerprint(result->fingerprint);
+  if (result->generated_secret.has_value()) {
+    response.set_generated_secret(std::string(result->generated_secret->view()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace identity::service

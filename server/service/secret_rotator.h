@@ -1,0 +1,61 @@
+#ifndef IDENTITY_SERVER_SERVICE_SECRET_ROTATOR_H_
+#define IDENTITY_SERVER_SERVICE_SECRET_ROTATOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/crypto/secret_bytes.h"
+#include "server/keyring/keyring.h"
+#include "server/keyring/secret_kind.h"
+
+namespace identity::service {
+
+// Asks the rotator to generate the new secret from the CSPRNG.
+struct GenerateSecret {};
+
+// Where a rotation's new secret comes from: the secret as the widget vendor
+// displays it (imported), or generated here.
+using SecretSource = std::variant<crypto::SecretBytes, GenerateSecret>;
+
+// The outcome of a rotation.
+struct RotationResult {
+  std::uint64_t version = 0;
+  std::string fingerprint;
+  // Set only for a generated secret: its displayed form, to return once.
+  std::optional<crypto::SecretBytes> generated_secret;
+};
+
+// SecretRotator carries out RotateSecret after the request has been validated
+// and authorised: parse or generate the secret, check expected_version, build
+// the new version, install it in the keyring. Rotations are serialised (they
+// are rare and each is cheap), so "read the current version, then install
+// current + 1" cannot interleave with another rotation.
+class SecretRotator {
+ public:
+  using Clock = std::function<absl::Time()>;
+  SecretRotator(keyring::Keyring& keyring, Clock clock);
+
+  // Rotates (or registers) the `kind` secret of `app_id`. kInvalidArgument for
+  // a secret that breaks the kind's rules (message prefixed "secret: "),
+  // kAborted if `expected_version` is set and differs from the current version;
+  // in both cases nothing changes.
+  absl::StatusOr<RotationResult> Rotate(absl::string_view app_id, keyring::SecretKind kind,
+                                        SecretSource source,
+                                        std::optional<std::uint64_t> expected_version);
+
+ private:
+  keyring::Keyring& keyring_;
+  const Clock clock_;
+  std::mutex mu_;  // serialises Rotate()
+};
+
+}  // namespace identity::service
+
+#endif  // IDENTITY_SERVER_SERVICE_SECRET_ROTATOR_H_
