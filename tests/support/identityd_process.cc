@@ -1,0 +1,93 @@
+#include "tests/support/identityd_process.h"
+
+#include <signal.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
+
+namespace identity::testing {
+
+std::string IdentitydPath() { return IDENTITYD_PATH; }
+std::string IdentityctlPath() { return IDENTITYCTL_PATH; }
+
+absl::StatusOr<std::unique_ptr<IdentitydProcess>> IdentitydProcess::Start(Options options) {
+  std::unique_ptr<IdentitydProcess> server(new IdentitydProcess());
+  const std::string port_file = server->dir_.File("port");
+  std::vector<std::string> argv = {IdentitydPath(), "--listen=127.0.0.1:0",
+                                   absl::StrCat("--port_file=", port_file), "--insecure_loopback"};
+  if (options.write_config) {
+    nlohmann::json widgets = nlohmann::json::array();
+    for (const TestWidget& w : options.widgets) {
+      nlohmann::json entry = {{"app_id", w.app_id}};
+      if (w.email_hash_secret.has_value()) {
+        const std::string file = absl::StrCat(w.app_id, ".email_hash.secret");
+        WriteFileOrDie(server->dir_.File(file), *w.email_hash_secret + "\n");
+        entry["email_hash_secret"] = {{"file", file}};
+      }
+      if (w.jwt_secret.has_value()) {
+        const std::string file = absl::StrCat(w.app_id, ".jwt.secret");
+        WriteFileOrDie(server->dir_.File(file), *w.jwt_secret + "\n");
+        entry["jwt_secret"] = {{"file", file}};
+      }
+      widgets.push_back(entry);
+    }
+    const std::string config = server->dir_.File("identityd.json");
+    WriteFileOrDie(config, nlohmann::json{{"widgets", widgets}}.dump(2));
+    argv.push_back(absl::StrCat("--config=", config));
+  }
+  for (std::string& flag : options.extra_flags) argv.push_back(std::move(flag));
+
+  Subprocess::Options spawn;
+  spawn.argv = std::move(argv);
+  spawn.env = std::move(options.env);
+  spawn.stdout_path = server->dir_.File("identityd.stdout");
+  spawn.stderr_path = server->dir_.File("identityd.stderr");
+  absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(std::move(spawn));
+  if (!process.ok()) return process.status();
+  server->process_ = *std::move(process);
+
+  // identityd writes the port file only once it is serving.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (true) {
+    const std::string text = ReadFileOrEmpty(port_file);
+    int port = 0;
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0) {
+      server->port_ = port;
+      break;
+    }
+    if (!server->process_->Running()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("identityd exited during start-up; its log:\n", server->Logs()));
+    }
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("identityd did not start within 20 s; its log:\n", server->Logs()));
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  server->target_ = absl::StrCat("127.0.0.1:", server->port_);
+  return server;
+}
+
+absl::StatusOr<ExitInfo> IdentitydProcess::Stop(absl::Duration timeout) {
+  process_->Signal(SIGTERM);
+  return process_->Wait(timeout);
+}
+
+std::string IdentitydProcess::Logs() const {
+  return absl::StrCat(process_->Stdout(), process_->Stderr());
+}
+
+absl::StatusOr<RunResult> IdentitydProcess::Identityctl(const std::vector<std::string>& args,
+                                                        const std::string& stdin_text) const {
+  std::vector<std::string> argv = {IdentityctlPath(), absl::StrCat("--target=", target_),
+                                   "--insecure"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProgram(argv, dir_.path(), stdin_text);
+}
+
+}  // namespace identity::testing

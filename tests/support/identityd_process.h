@@ -1,0 +1,80 @@
+#ifndef IDENTITY_TESTS_SUPPORT_IDENTITYD_PROCESS_H_
+#define IDENTITY_TESTS_SUPPORT_IDENTITYD_PROCESS_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace identity::testing {
+
+// The paths of the binaries under test, compiled in by CMake.
+std::string IdentitydPath();
+std::string IdentityctlPath();
+
+// A widget the test server starts with. Secrets are written to files
+// (mode 0600) in the server's directory and named in its config.
+struct TestWidget {
+  std::string app_id;
+  std::optional<std::string> email_hash_secret;  // as displayed (hex)
+  std::optional<std::string> jwt_secret;         // as displayed
+};
+
+// IdentitydProcess is the real identityd binary serving on a free loopback
+// port (plain text, --insecure_loopback), with its own temporary directory
+// holding the config, the secrets and its logs. Stopped with SIGTERM by Stop()
+// or, failing that, killed when destroyed.
+class IdentitydProcess {
+ public:
+  struct Options {
+    std::vector<TestWidget> widgets;
+    // Flags added after the defaults (--listen, --port_file, --config,
+    // --insecure_loopback); a later flag overrides an earlier one.
+    std::vector<std::string> extra_flags;
+    std::map<std::string, std::string> env;
+    // Without a config file when false (widgets are then ignored).
+    bool write_config = true;
+  };
+
+  // Starts identityd and waits (bounded) until it is serving. On failure the
+  // status message carries the server's log.
+  static absl::StatusOr<std::unique_ptr<IdentitydProcess>> Start(Options options);
+
+  // "127.0.0.1:PORT".
+  const std::string& target() const { return target_; }
+  int port() const { return port_; }
+  // The server's private directory (config, secrets, logs).
+  const std::string& dir() const { return dir_.path(); }
+  TempDir& temp_dir() { return dir_; }
+
+  // Sends SIGTERM and waits up to `timeout` for the process to end.
+  absl::StatusOr<ExitInfo> Stop(absl::Duration timeout = absl::Seconds(20));
+
+  // Everything the server wrote to stdout and stderr so far.
+  std::string Logs() const;
+
+  Subprocess& process() { return *process_; }
+
+  // Runs identityctl against this server (--target, --insecure added first)
+  // with `args` and `stdin_text`.
+  absl::StatusOr<RunResult> Identityctl(const std::vector<std::string>& args,
+                                        const std::string& stdin_text = "") const;
+
+ private:
+  IdentitydProcess() = default;
+
+  TempDir dir_;
+  std::unique_ptr<Subprocess> process_;
+  std::string target_;
+  int port_ = 0;
+};
+
+}  // namespace identity::testing
+
+#endif  // IDENTITY_TESTS_SUPPORT_IDENTITYD_PROCESS_H_

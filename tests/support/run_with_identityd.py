@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Runs a test command against a real identityd started for it.
+
+Used by ctest for tests written in other languages, so that each of them needs
+no knowledge of how to start the server:
+
+    run_with_identityd.py --identityd=PATH [--identityctl=PATH]
+                          [--server-flag=FLAG ...] -- COMMAND [ARG ...]
+
+It makes a private temporary directory, generates fresh secrets (Python's
+`secrets` module) into files there (mode 0600), writes a config with three
+widgets, starts identityd on a free loopback port (--listen=127.0.0.1:0
+--port_file, plain text via --insecure_loopback), runs COMMAND with these
+environment variables, then stops the server with SIGTERM and requires a clean
+exit (status 0):
+
+  IDENTITYD_TARGET                  127.0.0.1:PORT
+  IDENTITYD_APP_ID                  a widget holding both kinds of secret
+  IDENTITYD_EMAIL_HASH_SECRET_FILE  its email-hash secret (hex, one line)
+  IDENTITYD_JWT_SECRET_FILE         its JWT secret (as displayed, one line)
+  IDENTITYD_HASH_ONLY_APP_ID        a widget with only an email-hash secret
+  IDENTITYD_HASH_ONLY_SECRET_FILE   its secret (UPPER-case hex, 16 bytes)
+  IDENTITYD_JWT_ONLY_APP_ID         a widget with only a JWT secret
+  IDENTITYD_DIR                     the private directory (scratch space)
+  IDENTITYCTL                       the identityctl binary, if --identityctl given
+
+Secret values are never printed. Exit status: COMMAND's, or 1 if the server
+failed to start or to stop cleanly. Every wait is bounded.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+START_TIMEOUT_S = 20
+STOP_TIMEOUT_S = 20
+COMMAND_TIMEOUT_S = 600
+
+
+def write_secret(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")
+
+
+def server_log(workdir):
+    out = []
+    for name in ("identityd.stdout", "identityd.stderr"):
+        try:
+            with open(os.path.join(workdir, name), encoding="utf-8", errors="replace") as f:
+                out.append(f.read())
+        except OSError:
+            pass
+    return "".join(out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--identityd", required=True)
+    parser.add_argument("--identityctl")
+    parser.add_argument("--server-flag", action="append", default=[])
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("missing COMMAND after --")
+
+    workdir = tempfile.mkdtemp(prefix="identityd-interop-")
+    server = None
+    try:
+        app_id = "interop-both"
+        hash_secret_file = os.path.join(workdir, "email_hash.secret")
+        jwt_secret_file = os.path.join(workdir, "jwt.secret")
+        write_secret(hash_secret_file, secrets.token_hex(32))
+        # A JWT secret as the vendor displays one: printable ASCII, used as-is.
+        write_secret(jwt_secret_file, secrets.token_urlsafe(32))
+        hash_only_file = os.path.join(workdir, "hash_only.secret")
+        jwt_only_file = os.path.join(workdir, "jwt_only.secret")
+        write_secret(hash_only_file, secrets.token_hex(16).upper())
+        write_secret(jwt_only_file, secrets.token_urlsafe(24))
+        config = {
+            "widgets": [
+                {"app_id": app_id,
+                 "email_hash_secret": {"file": hash_secret_file},
+                 "jwt_secret": {"file": jwt_secret_file}},
+                {"app_id": "interop-hash-only", "email_hash_secret": {"file": hash_only_file}},
+                {"app_id": "interop-jwt-only", "jwt_secret": {"file": jwt_only_file}},
+            ]
+        }
+        config_path = os.path.join(workdir, "identityd.json")
+        with open(config_path, "w", encoding="utf-8") as f:
+            json.dump(config, f, indent=2)
+
+        port_file = os.path.join(workdir, "port")
+        argv = [args.identityd, "--listen=127.0.0.1:0", "--port_file=" + port_file,
+                "--insecure_loopback", "--config=" + config_path] + args.server_flag
+        with open(os.path.join(workdir, "identityd.stdout"), "wb") as out, \
+                open(os.path.join(workdir, "identityd.stderr"), "wb") as err:
+            server = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+
+        deadline = time.monotonic() + START_TIMEOUT_S
+        port = None
+        while time.monotonic() < deadline:
+            try:
+                with open(port_file, encoding="ascii") as f:
+                    text = f.read().strip()
+                if text.isdigit() and int(text) > 0:
+                    port = int(text)
+                    break
+            except OSError:
+                pass
+            if server.poll() is not None:
+                break
+            time.sleep(0.01)
+        if port is None:
+            sys.stderr.write("run_with_identityd: identityd did not start; its log:\n")
+            sys.stderr.write(server_log(workdir))
+            return 1
+
+        env = dict(os.environ)
+        env.update({
+            "IDENTITYD_TARGET": "127.0.0.1:%d" % port,
+            "IDENTITYD_APP_ID": app_id,
+            "IDENTITYD_EMAIL_HASH_SECRET_FILE": hash_secret_file,
+            "IDENTITYD_JWT_SECRET_FILE": jwt_secret_file,
+            "IDENTITYD_HASH_ONLY_APP_ID": "interop-hash-only",
+            "IDENTITYD_HASH_ONLY_SECRET_FILE": hash_only_file,
+            "IDENTITYD_JWT_ONLY_APP_ID": "interop-jwt-only",
+            "IDENTITYD_DIR": workdir,
+        })
+        if args.identityctl:
+            env["IDENTITYCTL"] = args.identityctl
+        try:
+            result = subprocess.run(command, env=env, timeout=COMMAND_TIMEOUT_S, check=False)
+            status = result.returncode
+        except subprocess.TimeoutExpired:
+            sys.stderr.write("run_with_identityd: the test command timed out\n")
+            status = 1
+
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            sys.stderr.write("run_with_identityd: identityd did not stop within %ds\n"
+                             % STOP_TIMEOUT_S)
+            code = None
+        if code != 0:
+            sys.stderr.write("run_with_identityd: identityd exited with %r; its log:\n" % code)
+            sys.stderr.write(server_log(workdir))
+            return 1
+        if status != 0:
+            sys.stderr.write("run_with_identityd: test failed; identityd log:\n")
+            sys.stderr.write(server_log(workdir))
+        return status
+    finally:
+        if server is not None and server.poll() is None:
+            server.kill()
+            server.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
