@@ -1,0 +1,58 @@
+# Shared set-up for scripts/run, scripts/test and scripts/bench (sourced, not run).
+# On a fresh Debian 12 machine, as root: installs every Debian package the
+# project needs (only the missing ones), then configures and builds with CMake
+# (Release, Ninja) into $BUILD_DIR.
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$REPO_ROOT/build}"
+
+# Every Debian package the build and the tests use. Keep this the one list.
+APT_PACKAGES=(
+  # the C++ service and client
+  cmake ninja-build g++ pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libssl-dev openssl nlohmann-json3-dev rapidjson-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  android-libboringssl-dev   # the crypto core's second test run, against BoringSSL
+  python3 python3-jwt        # /usr/bin/python3 with PyJWT, for the interop checks
+  nodejs                     # runs the vendor's Node snippet for test vectors
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  local pkg
+  for pkg in "${APT_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "Debian packages: all ${#APT_PACKAGES[@]} present"
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing Debian packages: ${missing[*]}" >&2
+    echo "Run as root (or install them with sudo apt-get install) and retry." >&2
+    exit 1
+  fi
+  log "Installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+  log "Configuring and building (Release) in $BUILD_DIR"
+  cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD_DIR" -j "$(nproc)"
+}
+
+setup() {
+  install_packages
+  build
+}
