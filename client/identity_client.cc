@@ -32,8 +32,17 @@ absl::StatusOr<std::unique_ptr<IdentityClient>> IdentityClient::Create(ClientOpt
 IdentityClient::IdentityClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
     : stub_(v1::IdentityService::NewStub(channel)), timeout_(timeout) {}
 
-void IdentityClient::SetDeadline(grpc::ClientContext& context) const {
+// Runs one unary call with the client's deadline. `rpc` is the stub method,
+// bound by a lambda (stub methods cannot be named by pointer portably).
+template <typename Response, typename Request, typename Rpc>
+absl::StatusOr<Response> IdentityClient::Call(const Request& request, Rpc rpc) const {
+  Response response;
+  grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  if (grpc::Status s = rpc(*stub_, &context, request, &response); !s.ok()) {
+    return FromGrpcStatus(s);
+  }
+  return response;
 }
 
 absl::StatusOr<v1::IssueEmailHashResponse> IdentityClient::IssueEmailHash(
@@ -41,35 +50,23 @@ absl::StatusOr<v1::IssueEmailHashResponse> IdentityClient::IssueEmailHash(
   v1::IssueEmailHashRequest request;
   request.set_app_id(std::string(app_id));
   request.set_email(std::string(email));
-  v1::IssueEmailHashResponse response;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  if (grpc::Status s = stub_->IssueEmailHash(&context, request, &response); !s.ok()) {
-    return FromGrpcStatus(s);
-  }
-  return response;
+  return Call<v1::IssueEmailHashResponse>(request, [](auto& stub, auto... args) {
+    return stub.IssueEmailHash(args...);
+  });
 }
 
 absl::StatusOr<v1::IssueWidgetTokenResponse> IdentityClient::IssueWidgetToken(
     const v1::IssueWidgetTokenRequest& request) const {
-  v1::IssueWidgetTokenResponse response;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  if (grpc::Status s = stub_->IssueWidgetToken(&context, request, &response); !s.ok()) {
-    return FromGrpcStatus(s);
-  }
-  return response;
+  return Call<v1::IssueWidgetTokenResponse>(request, [](auto& stub, auto... args) {
+    return stub.IssueWidgetToken(args...);
+  });
 }
 
 absl::StatusOr<v1::RotateSecretResponse> IdentityClient::RotateSecret(
     const v1::RotateSecretRequest& request) const {
-  v1::RotateSecretResponse response;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  if (grpc::Status s = stub_->RotateSecret(&context, request, &response); !s.ok()) {
-    return FromGrpcStatus(s);
-  }
-  return response;
+  return Call<v1::RotateSecretResponse>(request, [](auto& stub, auto... args) {
+    return stub.RotateSecret(args...);
+  });
 }
 
 }  // namespace identity::client

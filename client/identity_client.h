@@ -55,7 +55,8 @@ class IdentityClient {
 
  private:
   IdentityClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
-  void SetDeadline(grpc::ClientContext& context) const;
+  template <typename Response, typename Request, typename Rpc>
+  absl::StatusOr<Response> Call(const Request& request, Rpc rpc) const;
 
   std::unique_ptr<v1::IdentityService::Stub> stub_;
   const absl::Duration timeout_;
