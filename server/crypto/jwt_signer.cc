@@ -7,6 +7,7 @@
 #include "rapidjson/encodings.h"
 #include "rapidjson/writer.h"
 #include "server/crypto/secret_format.h"
+#include "server/crypto/utf8.h"
 
 namespace identity::crypto {
 namespace {
@@ -28,12 +29,16 @@ class StringSink {
 };
 
 // kWriteValidateEncodingFlag makes the writer refuse invalid UTF-8 instead of
-// passing it into the token.
+// passing it into the token. It is not enough on its own: the writer's
+// validation reads a multi-byte sequence's continuation bytes without checking
+// the string's length, so a claim that ends inside a character would take
+// bytes from past its end. WriteString() checks each value first.
 using ClaimsWriter = rapidjson::Writer<StringSink, rapidjson::UTF8<>, rapidjson::UTF8<>,
                                        rapidjson::CrtAllocator,
                                        rapidjson::kWriteValidateEncodingFlag>;
 
 bool WriteString(ClaimsWriter& w, absl::string_view key, absl::string_view value) {
+  if (!IsValidUtf8(value)) return false;
   return w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size())) &&
          w.String(value.empty() ? "" : value.data(),
                   static_cast<rapidjson::SizeType>(value.size()));

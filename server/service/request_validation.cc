@@ -1,42 +1,12 @@
 #include "server/service/request_validation.h"
 
 #include "absl/strings/str_cat.h"
-#include "rapidjson/encodings.h"
+#include "server/crypto/utf8.h"
 
 namespace identity::service {
 namespace {
 
-// A RapidJSON input stream over a string_view that yields '\0' past the end.
-// RapidJSON's decoder takes continuation bytes without a bounds check; a NUL
-// is never a valid continuation byte, so a sequence cut short by the end of
-// the text fails to decode instead of reading past it.
-class BoundedStream {
- public:
-  using Ch = char;
-  explicit BoundedStream(absl::string_view text) : p_(text.data()), end_(p_ + text.size()) {}
-  Ch Peek() const { return p_ < end_ ? *p_ : '\0'; }
-  Ch Take() { return p_ < end_ ? *p_++ : '\0'; }
-  bool AtEnd() const { return p_ >= end_; }
-
- private:
-  const char* p_;
-  const char* const end_;
-};
-
-// Calls `visit(code_point)` for each code point of `text`, decoded with
-// RapidJSON's UTF-8 decoder (which rejects overlong forms, surrogates and
-// values past U+10FFFF). Returns false on the first invalid sequence, or as
-// soon as `visit` returns false.
-template <typename Visit>
-bool ForEachCodePoint(absl::string_view text, Visit visit) {
-  BoundedStream in(text);
-  while (!in.AtEnd()) {
-    unsigned code_point = 0;
-    if (!rapidjson::UTF8<>::Decode(in, &code_point)) return false;
-    if (!visit(code_point)) return false;
-  }
-  return true;
-}
+using crypto::ForEachUtf8CodePoint;
 
 bool IsControl(unsigned cp) { return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); }
 
@@ -57,7 +27,7 @@ absl::Status ValidateEmail(absl::string_view email) {
                                                    kMaxEmailBytes, " bytes; got ", email.size()));
   }
   bool bad_char = false;
-  const bool utf8 = ForEachCodePoint(email, [&](unsigned cp) {
+  const bool utf8 = ForEachUtf8CodePoint(email, [&](unsigned cp) {
     if (IsControl(cp) || IsWhitespace(cp)) {
       bad_char = true;
       return false;
@@ -91,7 +61,7 @@ absl::Status ValidateIdentityClaim(absl::string_view field, absl::string_view va
                                                    " bytes; got ", value.size()));
   }
   bool control = false;
-  const bool utf8 = ForEachCodePoint(value, [&](unsigned cp) {
+  const bool utf8 = ForEachUtf8CodePoint(value, [&](unsigned cp) {
     control = IsControl(cp);
     return !control;
   });
