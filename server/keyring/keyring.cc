@@ -120,18 +120,23 @@ absl::Status Keyring::Install(absl::string_view app_id, std::shared_ptr<const Se
                               std::uint64_t expected_version) {
   if (next == nullptr) return absl::InvalidArgumentError("Install: no secret version given");
   std::lock_guard<std::mutex> lock(write_mu_);
-  Widget* widget = FindOrAddLocked(app_id);
-  std::atomic<std::shared_ptr<const SecretVersion>>& slot = widget->secrets[KindIndex(next->kind())];
   // Writers are serialised by write_mu_, so a plain load/compare/store is a
   // compare-and-swap as far as other writers are concerned; readers only load.
-  std::shared_ptr<const SecretVersion> current = slot.load(std::memory_order_acquire);
+  // The widget is looked up, not added, before the compare: an aborted
+  // install must not register an unknown widget either.
+  const Widget* existing = Find(app_id);
+  std::shared_ptr<const SecretVersion> current =
+      existing == nullptr
+          ? nullptr
+          : existing->secrets[KindIndex(next->kind())].load(std::memory_order_acquire);
   const std::uint64_t current_version = current == nullptr ? 0 : current->version();
   if (current_version != expected_version) {
     return absl::AbortedError(absl::StrCat("expected_version: the current ",
                                            SecretKindName(next->kind()), " secret is version ",
                                            current_version, ", not ", expected_version));
   }
-  slot.store(std::move(next), std::memory_order_release);
+  Widget* widget = FindOrAddLocked(app_id);
+  widget->secrets[KindIndex(next->kind())].store(std::move(next), std::memory_order_release);
   // When `current` goes out of scope, the keyring's reference to the old
   // version is gone: if no issue call holds it, its key state is cleansed now,
   // else when the last such call finishes. Readers never wait for this.
