@@ -7,6 +7,9 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$REPO_ROOT/build}"
+# Extra -D options for the CMake configure step; a script may append to it
+# after sourcing this file (scripts/test turns on the ThreadSanitizer test).
+CMAKE_OPTIONS=()
 
 # Every Debian package the build and the tests use. Keep this the one list.
 APT_PACKAGES=(
@@ -48,7 +51,8 @@ install_packages() {
 
 build() {
   log "Configuring and building (Release) in $BUILD_DIR"
-  cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    "${CMAKE_OPTIONS[@]}" >/dev/null
   cmake --build "$BUILD_DIR" -j "$(nproc)"
 }
 
