@@ -67,7 +67,8 @@ absl::StatusOr<WidgetConfig> ParseWidget(const Json& j, const std::string& path,
   }
   widget.app_id = j.at("app_id").get<std::string>();
   if (absl::Status s = keyring::ValidateAppId(widget.app_id); !s.ok()) {
-    return Error(path, s.message());  // the message already starts "app_id: "
+    // The message already starts "app_id: ": this makes "widgets[N].app_id: ".
+    return absl::InvalidArgumentError(absl::StrCat(path, ".", s.message()));
   }
   for (const char* key : {"email_hash_secret", "jwt_secret"}) {
     if (!j.contains(key)) continue;
