@@ -1,8 +1,12 @@
 #include "server/config/server_config.h"
 
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -81,6 +85,70 @@ absl::StatusOr<WidgetConfig> ParseWidget(const Json& j, const std::string& path,
   return widget;
 }
 
+// Finds the first key that appears twice in one object, which nlohmann/json
+// would otherwise accept, keeping the last value: a repeated "widgets" or
+// "file" would silently drop a setting, as an unknown key would. Follows the
+// parser's events (objects and arrays report their start and end, scalars a
+// value; a finished object or array reports no value) to know the path.
+class DuplicateKeyFinder {
+ public:
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        StartElement();
+        frames_.push_back(Frame{event == Json::parse_event_t::array_start});
+        break;
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        frames_.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        Frame& object = frames_.back();
+        object.key = parsed.get<std::string>();
+        if (!object.keys.insert(object.key).second && !first_duplicate_.has_value()) {
+          first_duplicate_ = Path();
+        }
+        break;
+      }
+      case Json::parse_event_t::value:
+        StartElement();
+        break;
+    }
+    return true;
+  }
+
+  // The path of the first repeated key, e.g. "widgets[1].jwt_secret.file".
+  const std::optional<std::string>& first_duplicate() const { return first_duplicate_; }
+
+ private:
+  struct Frame {
+    bool is_array = false;
+    std::size_t index = 0;         // arrays: the number of elements started
+    std::string key;               // objects: the current key
+    std::set<std::string> keys{};  // objects: the keys seen
+  };
+
+  void StartElement() {
+    if (!frames_.empty() && frames_.back().is_array) ++frames_.back().index;
+  }
+
+  std::string Path() const {
+    std::string path;
+    for (const Frame& f : frames_) {
+      if (f.is_array) {
+        absl::StrAppend(&path, "[", f.index - 1, "]");
+      } else {
+        absl::StrAppend(&path, path.empty() ? "" : ".", f.key);
+      }
+    }
+    return frames_.size() == 1 ? absl::StrCat("(root).", path) : path;
+  }
+
+  std::vector<Frame> frames_;
+  std::optional<std::string> first_duplicate_;
+};
+
 }  // namespace
 
 absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json_text,
@@ -88,10 +156,14 @@ absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json_text,
   // Exceptions stay inside this function: nlohmann/json reports parse errors
   // by throwing, and every other layer speaks absl::Status.
   Json root;
+  DuplicateKeyFinder duplicates;
   try {
-    root = Json::parse(json_text.begin(), json_text.end());
+    root = Json::parse(json_text.begin(), json_text.end(), std::ref(duplicates));
   } catch (const Json::parse_error& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
+  }
+  if (duplicates.first_duplicate().has_value()) {
+    return Error(*duplicates.first_duplicate(), "duplicate key");
   }
   if (!root.is_object()) return Error("(root)", "must be a JSON object");
   if (absl::Status s = CheckKeys(root, "(root)", {"widgets"}); !s.ok()) return s;

@@ -44,7 +44,8 @@ struct WidgetConfig {
 //     ]
 //   }
 //
-// Unknown keys are errors (a typo must not silently drop a setting).
+// Unknown keys are errors (a typo must not silently drop a setting), and so
+// is a key repeated in one object (the parser would keep only the last).
 struct ServerConfig {
   std::vector<WidgetConfig> widgets;
 };
