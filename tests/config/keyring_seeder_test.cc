@@ -100,7 +100,8 @@ TEST_F(SeedKeyringTest, InstallsEverySecretAsVersionOne) {
       keyring.Current("demo", SecretKind::kJwt);
   ASSERT_TRUE(jwt.ok()) << jwt.status();
   EXPECT_EQ((*jwt)->version(), 1u);
-  EXPECT_EQ((*jwt)->fingerprint(), crypto::Fingerprint(crypto::SecretBytes::Copy(kJwtSecret).span()));
+  EXPECT_EQ((*jwt)->fingerprint(),
+            crypto::Fingerprint(crypto::SecretBytes::Copy(kJwtSecret).span()));
   crypto::WidgetClaims claims;
   claims.email = "jane@example.com";
   claims.audience = "demo";
@@ -150,7 +151,8 @@ TEST_F(SeedKeyringTest, EmailHashSecretRules) {
            Case{"0x00112233445566778899aabbccddeeff", "email-hash secret must contain only hex"},
        }) {
     WriteFile(dir_.File("w.email_hash"), c.content);
-    ExpectRefused(R"({"widgets": [{"app_id": "w", "email_hash_secret": {"file": "w.email_hash"}}]})",
+    ExpectRefused(
+        R"({"widgets": [{"app_id": "w", "email_hash_secret": {"file": "w.email_hash"}}]})",
                   absl::StatusCode::kInvalidArgument,
                   "widgets[0].email_hash_secret.file: " + c.message, c.content);
   }
@@ -209,7 +211,8 @@ TEST_F(SeedKeyringTest, EndToEndFromAConfigFile) {
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> jwt =
       keyring.Current("w", SecretKind::kJwt);
   ASSERT_TRUE(jwt.ok());
-  EXPECT_EQ((*jwt)->fingerprint(), crypto::Fingerprint(crypto::SecretBytes::Copy(kJwtSecret).span()));
+  EXPECT_EQ((*jwt)->fingerprint(),
+            crypto::Fingerprint(crypto::SecretBytes::Copy(kJwtSecret).span()));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,11 @@ struct BadConfig {
   std::string json;
   std::string message_prefix;
 };
+
+// Test names carry the case's name (ctest shows it), not a dump of bytes.
+void PrintTo(const BadConfig& bad, std::ostream* os) {
+  *os << "expects \"" << bad.message_prefix << "\"";
+}
 
 class ParseServerConfigErrorTest : public ::testing::TestWithParam<BadConfig> {};
 

@@ -177,7 +177,8 @@ TEST(KeyringTest, GrowsPastManyDoublingsAndFindsEveryWidget) {
       ++phantom;
     }
   }
-  for (absl::string_view unknown : {"", "widget", "widget-", "widget-00", "Widget-1", "widget-1 "}) {
+  for (absl::string_view unknown :
+       {"", "widget", "widget-", "widget-00", "Widget-1", "widget-1 "}) {
     if (keyring.Current(unknown, SecretKind::kJwt).status().code() != absl::StatusCode::kNotFound) {
       ++phantom;
     }

@@ -6,6 +6,8 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/test/default_reactor_test_peer.h>
 
+#include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -225,6 +227,9 @@ struct BadIssueInput {
   std::string field;
   std::function<void(IssueWidgetTokenRequest&)> spoil;
 };
+
+// Test names carry the case's name (ctest shows it), not a dump of bytes.
+void PrintTo(const BadIssueInput& bad, std::ostream* os) { *os << "bad " << bad.field; }
 
 std::vector<BadIssueInput> BadIssueInputs() {
   const auto app_id = [](std::string v) {

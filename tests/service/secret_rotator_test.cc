@@ -38,7 +38,8 @@ using ::testing::StartsWith;
 const absl::Time kNow = absl::FromUnixSeconds(1760000000);
 
 // Test-only secrets, as displayed.
-constexpr absl::string_view kHashHex = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+constexpr absl::string_view kHashHex =
+    "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 constexpr absl::string_view kHashHex2 = "ffeeddccbbaa99887766554433221100";
 constexpr absl::string_view kJwtSecret = "imported JWT secret for tests!";
 constexpr absl::string_view kJwtSecret2 = "another imported JWT secret...";
@@ -144,7 +145,8 @@ TEST_F(SecretRotatorTest, KindsHaveTheirOwnVersions) {
   // The JWT secret does not exist yet: its version is 0, whatever the hash's.
   EXPECT_EQ(rotator_.Rotate("w", SecretKind::kJwt, Imported(kJwtSecret), 2).status().code(),
             absl::StatusCode::kAborted);
-  absl::StatusOr<RotationResult> jwt = rotator_.Rotate("w", SecretKind::kJwt, Imported(kJwtSecret), 0);
+  absl::StatusOr<RotationResult> jwt =
+      rotator_.Rotate("w", SecretKind::kJwt, Imported(kJwtSecret), 0);
   ASSERT_TRUE(jwt.ok());
   EXPECT_EQ(jwt->version, 1u);
   EXPECT_EQ(Current("w", SecretKind::kEmailHash)->version(), 2u);
@@ -220,7 +222,8 @@ TEST_F(SecretRotatorTest, ImportedSecretsAreKeyedAsTheirKindRequires) {
 
   // JWT: the displayed characters are the key; a hex-looking JWT secret is
   // not decoded.
-  absl::StatusOr<RotationResult> jwt = rotator_.Rotate("c", SecretKind::kJwt, Imported(kHashHex), 0);
+  absl::StatusOr<RotationResult> jwt =
+      rotator_.Rotate("c", SecretKind::kJwt, Imported(kHashHex), 0);
   ASSERT_TRUE(jwt.ok());
   EXPECT_EQ(jwt->fingerprint, FingerprintOf(kHashHex));
   EXPECT_NE(jwt->fingerprint, lower->fingerprint);
@@ -228,6 +231,7 @@ TEST_F(SecretRotatorTest, ImportedSecretsAreKeyedAsTheirKindRequires) {
 
 // One secret that breaks its kind's rules, and the rule's wording.
 struct BadSecret {
+  std::string name;
   SecretKind kind;
   std::string secret;
   std::string rule;
@@ -250,7 +254,8 @@ TEST_P(SecretRotatorBadSecretTest, IsRefusedWithNothingChangedAndNothingEchoed) 
   for (std::optional<std::uint64_t> expected : {std::optional<std::uint64_t>(),
                                                 std::optional<std::uint64_t>(1),
                                                 std::optional<std::uint64_t>(7)}) {
-    absl::StatusOr<RotationResult> r = rotator_.Rotate("w", bad.kind, Imported(bad.secret), expected);
+    absl::StatusOr<RotationResult> r =
+        rotator_.Rotate("w", bad.kind, Imported(bad.secret), expected);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
     EXPECT_THAT(std::string(r.status().message()), StartsWith("secret: "));
     EXPECT_THAT(std::string(r.status().message()), HasSubstr(bad.rule));
@@ -269,22 +274,39 @@ TEST_P(SecretRotatorBadSecretTest, IsRefusedWithNothingChangedAndNothingEchoed) 
 INSTANTIATE_TEST_SUITE_P(
     EveryRule, SecretRotatorBadSecretTest,
     ::testing::Values(
-        BadSecret{SecretKind::kEmailHash, "", "16..64 bytes"},
-        BadSecret{SecretKind::kEmailHash, "0f1e2d3c4b5a69788796a5b4c3d2e1f0f", "even number"},
-        BadSecret{SecretKind::kEmailHash, "0f1e2d3c4b5a69788796a5b4c3d2e1fg", "only hex digits"},
-        BadSecret{SecretKind::kEmailHash, "0f1e2d3c4b5a6978 796a5b4c3d2e1f000", "only hex digits"},
-        BadSecret{SecretKind::kEmailHash, "0f1e2d3c4b5a69788796a5b4c3d2e1f0\n", "even number"},
-        BadSecret{SecretKind::kEmailHash, "0f1e2d3c4b5a69788796a5b4c3d2e1", "16..64 bytes"},
-        BadSecret{SecretKind::kEmailHash, std::string(130, 'a'), "16..64 bytes"},
-        BadSecret{SecretKind::kEmailHash, "imported JWT secret for tests!", "only hex digits"},
-        BadSecret{SecretKind::kJwt, "", "16..256 characters; got 0"},
-        BadSecret{SecretKind::kJwt, "fifteen-chars!!", "16..256 characters; got 15"},
-        BadSecret{SecretKind::kJwt, std::string(257, 'j'), "16..256 characters; got 257"},
-        BadSecret{SecretKind::kJwt, "a JWT secret ending in newline\n", "printable ASCII"},
-        BadSecret{SecretKind::kJwt, "a JWT secret with a\ttab", "printable ASCII"},
-        BadSecret{SecretKind::kJwt, "a JWT secret with DEL\x7f", "printable ASCII"},
-        BadSecret{SecretKind::kJwt, std::string("a JWT secret\0with NUL", 21), "printable ASCII"},
-        BadSecret{SecretKind::kJwt, "s\xC3\xA9" "cret with an accent", "printable ASCII"}));
+        BadSecret{"EmailHashEmpty", SecretKind::kEmailHash,
+                  "", "16..64 bytes"},
+        BadSecret{"EmailHashOddLength", SecretKind::kEmailHash,
+                  "0f1e2d3c4b5a69788796a5b4c3d2e1f0f", "even number"},
+        BadSecret{"EmailHashNonHexDigit", SecretKind::kEmailHash,
+                  "0f1e2d3c4b5a69788796a5b4c3d2e1fg", "only hex digits"},
+        BadSecret{"EmailHashInnerSpace", SecretKind::kEmailHash,
+                  "0f1e2d3c4b5a6978 796a5b4c3d2e1f000", "only hex digits"},
+        BadSecret{"EmailHashTrailingNewline", SecretKind::kEmailHash,
+                  "0f1e2d3c4b5a69788796a5b4c3d2e1f0\n", "even number"},
+        BadSecret{"EmailHashTooShort", SecretKind::kEmailHash,
+                  "0f1e2d3c4b5a69788796a5b4c3d2e1", "16..64 bytes"},
+        BadSecret{"EmailHashTooLong", SecretKind::kEmailHash,
+                  std::string(130, 'a'), "16..64 bytes"},
+        BadSecret{"EmailHashNotHexAtAll", SecretKind::kEmailHash,
+                  "imported JWT secret for tests!", "only hex digits"},
+        BadSecret{"JwtEmpty", SecretKind::kJwt,
+                  "", "16..256 characters; got 0"},
+        BadSecret{"JwtTooShort", SecretKind::kJwt,
+                  "fifteen-chars!!", "16..256 characters; got 15"},
+        BadSecret{"JwtTooLong", SecretKind::kJwt,
+                  std::string(257, 'j'), "16..256 characters; got 257"},
+        BadSecret{"JwtTrailingNewline", SecretKind::kJwt,
+                  "a JWT secret ending in newline\n", "printable ASCII"},
+        BadSecret{"JwtTab", SecretKind::kJwt,
+                  "a JWT secret with a\ttab", "printable ASCII"},
+        BadSecret{"JwtDel", SecretKind::kJwt,
+                  "a JWT secret with DEL\x7f", "printable ASCII"},
+        BadSecret{"JwtNul", SecretKind::kJwt,
+                  std::string("a JWT secret\0with NUL", 21), "printable ASCII"},
+        BadSecret{"JwtNonAscii", SecretKind::kJwt,
+                  "s\xC3\xA9" "cret with an accent", "printable ASCII"}),
+    [](const ::testing::TestParamInfo<BadSecret>& info) { return info.param.name; });
 
 TEST_F(SecretRotatorTest, ConcurrentCompareAndSwapRotationsNeverLoseAnUpdate) {
   // Every thread repeatedly reads the current version and rotates with it as
