@@ -30,7 +30,7 @@ namespace identity::keyring {
 // occasional doubling of the table on registration.
 //
 // Widgets are never removed (the API has no deletion), which is what makes the
-// lock-free lookup safe: a widget, once published, lives as long as the
+// unlocked lookup safe: a widget, once published, lives as long as the
 // keyring.
 class Keyring {
  public:
