@@ -1,0 +1,87 @@
+// Calls identityd's three RPCs from Node.js, each with a deadline, and shows
+// how a caller tells the error statuses apart.
+//
+//   IDENTITYD_TARGET=127.0.0.1:50051 node example.js [APP_ID [EMAIL]]
+//
+// APP_ID defaults to demo-widget (the widget scripts/run configures), EMAIL to
+// jane@example.com. The rotation step registers (or rotates) the JWT secret of
+// a separate widget, APP_ID + "-rotated", so that APP_ID's secrets stay as
+// they are. Secrets are never printed: only versions and fingerprints.
+"use strict";
+
+const { connect, unary, status } = require("./identityd-client");
+
+// identityd answers in microseconds: a call that takes seconds means the
+// service is unreachable or overloaded.
+const CALL_TIMEOUT_MS = 5000;
+
+async function main([appId = "demo-widget", email = "jane@example.com"]) {
+  const client = connect(process.env.IDENTITYD_TARGET || "127.0.0.1:50051");
+  const call = (method, request) => unary(client, method, request, { timeoutMs: CALL_TIMEOUT_MS });
+  try {
+    // 1. The HMAC email hash, for the widget's `email_hash`.
+    const hash = await call("IssueEmailHash", { app_id: appId, email });
+    console.log(`email_hash: ${hash.email_hash} (secret version ${hash.secret_version})`);
+
+    // 2. A widget JWT with an optional claim and an explicit lifetime.
+    const token = await call("IssueWidgetToken", {
+      app_id: appId,
+      email,
+      name: "Jane Doe",
+      ttl: { seconds: 600 },
+    });
+    console.log(`jwt: ${token.jwt}`);
+    console.log(`expires_at: ${new Date(token.expires_at.seconds * 1000).toISOString()}`);
+
+    // 3. Rotation (an operator's call): a generated JWT secret, returned once.
+    const rotated = `${appId}-rotated`;
+    const rotation = await call("RotateSecret", {
+      app_id: rotated,
+      kind: "SECRET_KIND_JWT",
+      generate: true,
+    });
+    // A real operator stores rotation.generated_secret in the widget vendor's
+    // settings now; it is never shown again, and never logged.
+    console.log(
+      `rotated ${rotated}: JWT secret version ${rotation.version}, fingerprint ` +
+        `${rotation.fingerprint} (${rotation.generated_secret.length}-character secret not shown)`,
+    );
+
+    // 4. Errors arrive as gRPC status codes: an unknown widget is NOT_FOUND.
+    try {
+      await call("IssueEmailHash", { app_id: "no-such-widget", email });
+      throw new Error("an unknown widget was accepted");
+    } catch (err) {
+      if (err.code !== status.NOT_FOUND) throw err;
+      console.log(`unknown widget: ${status[err.code]}`);
+    }
+    return 0;
+  } catch (err) {
+    console.error(`example: ${describe(err)}`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+// What a caller would do about a failed call.
+function describe(err) {
+  if (err.code === undefined) return err.message;
+  const name = status[err.code];
+  switch (err.code) {
+    case status.INVALID_ARGUMENT:
+      return `bad request (fix the input): ${name}: ${err.details}`;
+    case status.NOT_FOUND:
+    case status.FAILED_PRECONDITION:
+      return `widget not set up for this call: ${name}: ${err.details}`;
+    case status.UNAVAILABLE:
+    case status.DEADLINE_EXCEEDED:
+      return `identityd unreachable (retry later): ${name}: ${err.details}`;
+    default:
+      return `${name}: ${err.details}`;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
