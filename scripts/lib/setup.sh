@@ -22,7 +22,13 @@ APT_PACKAGES=(
   android-libboringssl-dev   # the crypto core's second test run, against BoringSSL
   python3 python3-jwt        # /usr/bin/python3 with PyJWT, for the interop checks
   nodejs                     # runs the vendor's Node snippet for test vectors
+  # the clients in other languages (scripts/lib/clients.sh; Go and npm come
+  # with the machine: Debian 12's Go is too old for client/go/go.mod)
+  python3-venv               # the Python client's virtualenv
+  ruby rake ruby-grpc ruby-google-protobuf ruby-jwt ruby-minitest  # the Ruby client
 )
+
+source "$REPO_ROOT/scripts/lib/clients.sh"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

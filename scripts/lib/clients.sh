@@ -1,0 +1,87 @@
+# Set-up of the clients in other languages (sourced by setup.sh, not run).
+# Each function fetches that language's pinned dependencies from its own
+# registry (PyPI, the Go module proxy, npm, Maven Central; Ruby's come from
+# Debian, see APT_PACKAGES) and generates its code from proto/, with the one
+# command README.md shows. A step whose inputs have not changed since its last
+# run is skipped (a stamp file under $CLIENTS_BUILD_DIR), so a warm set-up costs
+# seconds. A missing toolchain stops the set-up with a message; the language's
+# ctest then fails too, never skips.
+
+CLIENTS_BUILD_DIR="$BUILD_DIR/clients"
+
+# Succeeds when the stamp $1 exists and none of the files or folders $2... is
+# newer than it.
+up_to_date() {
+  local stamp="$1"
+  shift
+  [ -f "$stamp" ] && [ -z "$(find "$@" -newer "$stamp" -print -quit)" ]
+}
+
+require_command() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "$1 not found on PATH: $2" >&2
+    exit 1
+  fi
+}
+
+# The buf CLI (npm package @bufbuild/buf, pinned in tools/buf/package-lock.json).
+setup_buf() {
+  local stamp="$CLIENTS_BUILD_DIR/buf.stamp"
+  if up_to_date "$stamp" "$REPO_ROOT/tools/buf/package-lock.json"; then return; fi
+  require_command npm "install Node.js with npm"
+  log "buf: npm ci (tools/buf)"
+  (cd "$REPO_ROOT/tools/buf" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+}
+
+# Python: a virtualenv of Debian's /usr/bin/python3 with the hash-pinned
+# requirements, then client/python/generate.py.
+setup_python_client() {
+  local dir="$REPO_ROOT/client/python" venv="$CLIENTS_BUILD_DIR/python/venv"
+  local stamp="$CLIENTS_BUILD_DIR/python.stamp"
+  if ! up_to_date "$stamp" "$dir/requirements.txt"; then
+    log "python client: pip install (requirements.txt, hash-checked) into $venv"
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
+      --only-binary=:all: -r "$dir/requirements.txt"
+    touch "$stamp"
+  fi
+  "$venv/bin/python" "$dir/generate.py"
+}
+
+# Go: modules from go.sum, then `go generate` (protoc-gen-go and -go-grpc
+# built from the versions go.mod pins).
+setup_go_client() {
+  require_command go "the Go toolchain (go.mod asks for Go $(sed -n 's/^go //p' "$REPO_ROOT/client/go/go.mod"))"
+  log "go client: go mod download && go generate ./..."
+  (cd "$REPO_ROOT/client/go" && go mod download && go generate ./...)
+}
+
+# Node.js: npm ci from package-lock.json (the client loads the .proto at run
+# time with @grpc/proto-loader: nothing to generate).
+setup_node_client() {
+  local dir="$REPO_ROOT/client/node" stamp="$CLIENTS_BUILD_DIR/node.stamp"
+  if up_to_date "$stamp" "$dir/package-lock.json"; then return; fi
+  require_command npm "install Node.js with npm"
+  log "node client: npm ci"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+}
+
+# Ruby: grpc, google-protobuf, jwt and minitest are Debian's packages (this
+# machine reaches no gem registry); `rake generate` runs Debian's protoc with
+# grpc_ruby_plugin.
+setup_ruby_client() {
+  log "ruby client: rake generate"
+  (cd "$REPO_ROOT/client/ruby" && rake --silent generate >/dev/null)
+}
+
+setup_clients() {
+  mkdir -p "$CLIENTS_BUILD_DIR"
+  setup_buf
+  setup_python_client
+  setup_go_client
+  setup_node_client
+  setup_ruby_client
+}
