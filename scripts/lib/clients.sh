@@ -77,6 +77,20 @@ setup_ruby_client() {
   (cd "$REPO_ROOT/client/ruby" && rake --silent generate >/dev/null)
 }
 
+# Java: `mvn package` fetches the pinned artifacts from Maven Central into
+# ~/.m2 (online only when something is missing), generates the stubs with the
+# pinned protoc and protoc-gen-grpc-java, compiles, and copies every jar the
+# tests run with into client/java/target/lib (git-ignored). ctest then runs a
+# plain JVM: no Maven, no network.
+setup_java_client() {
+  local dir="$REPO_ROOT/client/java" stamp="$CLIENTS_BUILD_DIR/java.stamp"
+  if up_to_date "$stamp" "$dir/pom.xml" "$dir/src" "$REPO_ROOT/proto"; then return; fi
+  require_command mvn "Debian package maven"
+  log "java client: mvn package"
+  (cd "$dir" && mvn --batch-mode --quiet --no-transfer-progress package)
+  touch "$stamp"
+}
+
 setup_clients() {
   mkdir -p "$CLIENTS_BUILD_DIR"
   setup_buf
@@ -84,4 +98,5 @@ setup_clients() {
   setup_go_client
   setup_node_client
   setup_ruby_client
+  setup_java_client
 }

@@ -26,6 +26,7 @@ APT_PACKAGES=(
   # with the machine: Debian 12's Go is too old for client/go/go.mod)
   python3-venv               # the Python client's virtualenv
   ruby rake ruby-grpc ruby-google-protobuf ruby-jwt ruby-minitest  # the Ruby client
+  openjdk-17-jdk-headless maven                                    # the Java client
 )
 
 source "$REPO_ROOT/scripts/lib/clients.sh"
