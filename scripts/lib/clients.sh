@@ -9,12 +9,12 @@
 
 CLIENTS_BUILD_DIR="$BUILD_DIR/clients"
 
-# Succeeds when the stamp $1 exists and none of the files or folders $2... is
-# newer than it.
+# Succeeds when the stamp $1 and the step's output $2 exist and none of the
+# step's inputs $3... (files or folders) is newer than the stamp.
 up_to_date() {
-  local stamp="$1"
-  shift
-  [ -f "$stamp" ] && [ -z "$(find "$@" -newer "$stamp" -print -quit)" ]
+  local stamp="$1" output="$2"
+  shift 2
+  [ -f "$stamp" ] && [ -e "$output" ] && [ -z "$(find "$@" -newer "$stamp" -print -quit)" ]
 }
 
 require_command() {
@@ -24,14 +24,20 @@ require_command() {
   fi
 }
 
+# `npm ci` in $REPO_ROOT/$1 (from its package-lock.json) unless the lock is
+# unchanged since the last run.
+npm_ci() {
+  local dir="$REPO_ROOT/$1" stamp="$CLIENTS_BUILD_DIR/${1//\//_}.npm.stamp"
+  if up_to_date "$stamp" "$dir/node_modules" "$dir/package-lock.json"; then return; fi
+  require_command npm "install Node.js with npm"
+  log "npm ci ($1)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+}
+
 # The buf CLI (npm package @bufbuild/buf, pinned in tools/buf/package-lock.json).
 setup_buf() {
-  local stamp="$CLIENTS_BUILD_DIR/buf.stamp"
-  if up_to_date "$stamp" "$REPO_ROOT/tools/buf/package-lock.json"; then return; fi
-  require_command npm "install Node.js with npm"
-  log "buf: npm ci (tools/buf)"
-  (cd "$REPO_ROOT/tools/buf" && npm ci --no-audit --no-fund --loglevel=error)
-  touch "$stamp"
+  npm_ci tools/buf
 }
 
 # Python: a virtualenv of Debian's /usr/bin/python3 with the hash-pinned
@@ -39,7 +45,7 @@ setup_buf() {
 setup_python_client() {
   local dir="$REPO_ROOT/client/python" venv="$CLIENTS_BUILD_DIR/python/venv"
   local stamp="$CLIENTS_BUILD_DIR/python.stamp"
-  if ! up_to_date "$stamp" "$dir/requirements.txt"; then
+  if ! up_to_date "$stamp" "$venv/bin/python" "$dir/requirements.txt"; then
     log "python client: pip install (requirements.txt, hash-checked) into $venv"
     rm -rf "$venv"
     /usr/bin/python3 -m venv "$venv"
@@ -61,12 +67,7 @@ setup_go_client() {
 # Node.js: npm ci from package-lock.json (the client loads the .proto at run
 # time with @grpc/proto-loader: nothing to generate).
 setup_node_client() {
-  local dir="$REPO_ROOT/client/node" stamp="$CLIENTS_BUILD_DIR/node.stamp"
-  if up_to_date "$stamp" "$dir/package-lock.json"; then return; fi
-  require_command npm "install Node.js with npm"
-  log "node client: npm ci"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-  touch "$stamp"
+  npm_ci client/node
 }
 
 # Ruby: grpc, google-protobuf, jwt and minitest are Debian's packages (this
@@ -84,7 +85,7 @@ setup_ruby_client() {
 # plain JVM: no Maven, no network.
 setup_java_client() {
   local dir="$REPO_ROOT/client/java" stamp="$CLIENTS_BUILD_DIR/java.stamp"
-  if up_to_date "$stamp" "$dir/pom.xml" "$dir/src" "$REPO_ROOT/proto"; then return; fi
+  if up_to_date "$stamp" "$dir/target/lib" "$dir/pom.xml" "$dir/src" "$REPO_ROOT/proto"; then return; fi
   require_command mvn "Debian package maven"
   log "java client: mvn package"
   (cd "$dir" && mvn --batch-mode --quiet --no-transfer-progress package)
