@@ -22,6 +22,7 @@ exit (status 0):
   IDENTITYD_HASH_ONLY_SECRET_FILE   its secret (UPPER-case hex, 16 bytes)
   IDENTITYD_JWT_ONLY_APP_ID         a widget with only a JWT secret
   IDENTITYD_DIR                     the private directory (scratch space)
+  IDENTITYD_PID                     the server's process id (e.g. to read its memory)
   IDENTITYCTL                       the identityctl binary, if --identityctl given
 
 Secret values are never printed. Exit status: COMMAND's, or 1 if the server
@@ -134,6 +135,7 @@ def main():
             "IDENTITYD_HASH_ONLY_SECRET_FILE": hash_only_file,
             "IDENTITYD_JWT_ONLY_APP_ID": "interop-jwt-only",
             "IDENTITYD_DIR": workdir,
+            "IDENTITYD_PID": str(server.pid),
         })
         if args.identityctl:
             env["IDENTITYCTL"] = args.identityctl
