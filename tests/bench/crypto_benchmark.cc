@@ -31,6 +31,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/params.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -316,6 +317,10 @@ bool SelfCheck() {
 // name, next to the normal console output.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  // Colours only on a terminal: scripts/bench saves this output to a file.
+  RatioReporter()
+      : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
