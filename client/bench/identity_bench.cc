@@ -28,6 +28,7 @@
 
 #include <grpcpp/channel.h>
 #include <grpcpp/security/credentials.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -50,10 +51,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/bench/load_generator.h"
 #include "client/bench/method_spec.h"
+#include "client/bench/process_cpu.h"
 #include "client/bench/process_memory.h"
 #include "client/bench/rotation_driver.h"
 
@@ -99,7 +102,8 @@ ABSL_FLAG(uint64_t, widgets, 0,
 ABSL_FLAG(std::vector<std::string>, scale, {},
           "Scale mode: widget counts, ascending (e.g. 1,1000,100000).");
 ABSL_FLAG(int, server_pid, 0,
-          "The server's process id, to read its resident memory (VmRSS) in scale mode.");
+          "The server's process id (same machine), to read its CPU time (saturation mode: CPU "
+          "per call) and its resident memory (scale mode: bytes per widget).");
 ABSL_FLAG(uint64_t, rotation_probe_calls, 300,
           "Scale mode: single RotateSecret calls (one in flight) timed at each widget count.");
 ABSL_FLAG(uint64_t, register_widgets, 0,
@@ -128,7 +132,32 @@ struct ScenarioResult {
   Scenario scenario;
   LoadResult load;
   LoadResult rotations;  // +rotate scenarios only
+  // CPU time used over the scenario's runs (warm-up included), by this
+  // process and by the server (if --server_pid), and the calls they made.
+  absl::Duration client_cpu;
+  std::optional<absl::Duration> server_cpu;
+
+  // CPU per call (client, server), over every call that ended.
+  double ClientMicrosPerCall() const { return MicrosPer(client_cpu); }
+  std::optional<double> ServerMicrosPerCall() const {
+    if (!server_cpu.has_value()) return std::nullopt;
+    return MicrosPer(*server_cpu);
+  }
+
+ private:
+  double MicrosPer(absl::Duration cpu) const {
+    const std::uint64_t calls = load.completed + rotations.completed;
+    return calls > 0 ? absl::ToDoubleMicroseconds(cpu) / static_cast<double>(calls) : 0;
+  }
 };
+
+// The CPU time of process `pid`, or nullopt if it cannot be read (pid 0).
+std::optional<absl::Duration> MaybeCpuTime(int pid) {
+  if (pid <= 0) return std::nullopt;
+  absl::StatusOr<absl::Duration> cpu = CpuTime(pid);
+  if (!cpu.ok()) return std::nullopt;
+  return *cpu;
+}
 
 // Everything a run needs to reach the server.
 struct Connection {
@@ -295,12 +324,15 @@ int RunSaturation(const Connection& conn, const std::vector<std::shared_ptr<grpc
       Connect(conn, 1);
   if (!rotation_channel.ok()) return UsageError(rotation_channel.status().message());
 
+  const int server_pid = absl::GetFlag(FLAGS_server_pid);
   std::vector<ScenarioResult> results;
-  for (const Scenario& s : scenarios) results.push_back({s, {}, {}});
+  for (const Scenario& s : scenarios) results.push_back({s, {}, {}, {}, {}});
   const LoadOptions options = BaseOptions(channels);
   for (int round = 0; round < std::max(1, absl::GetFlag(FLAGS_rounds)); ++round) {
     for (ScenarioResult& r : results) {
       const MethodSpec spec = *MakeMethodSpec(r.scenario.method, workload);
+      const std::optional<absl::Duration> client_before = MaybeCpuTime(getpid());
+      const std::optional<absl::Duration> server_before = MaybeCpuTime(server_pid);
       std::optional<RotationDriver> rotations;
       if (r.scenario.rotate) {
         rotations.emplace((*rotation_channel)[0], workload, absl::GetFlag(FLAGS_rotate_every));
@@ -308,6 +340,12 @@ int RunSaturation(const Connection& conn, const std::vector<std::shared_ptr<grpc
       }
       r.load.Merge(RunLoad(spec, options));
       if (rotations.has_value()) r.rotations.Merge(rotations->Stop());
+      const std::optional<absl::Duration> client_after = MaybeCpuTime(getpid());
+      const std::optional<absl::Duration> server_after = MaybeCpuTime(server_pid);
+      if (client_before && client_after) r.client_cpu += *client_after - *client_before;
+      if (server_before && server_after) {
+        r.server_cpu = r.server_cpu.value_or(absl::ZeroDuration()) + *server_after - *server_before;
+      }
     }
   }
 
@@ -380,6 +418,33 @@ int RunSaturation(const Connection& conn, const std::vector<std::shared_ptr<grpc
                   Micros(r.rotations.Percentile(0.5)).c_str(),
                   Micros(r.rotations.Percentile(0.99)).c_str());
     }
+  }
+
+  std::printf(
+      "\nCPU time per call (warm-up included; client: this process, rotation thread included; "
+      "server: --server_pid). On a shared machine this is the load-independent cost; the "
+      "projection is the calls/s ratio a machine running only these two processes would "
+      "show: (client + server CPU of health) / (client + server CPU of the scenario).\n\n");
+  std::printf(
+      "| scenario | client CPU us/call | server CPU us/call | server CPU x health | "
+      "projected calls/s ratio |\n|---|---:|---:|---:|---:|\n");
+  for (const ScenarioResult& r : results) {
+    const std::optional<double> server = r.ServerMicrosPerCall();
+    std::string vs_health = "-", projected = "-";
+    if (null_baseline != nullptr && server.has_value() &&
+        null_baseline->ServerMicrosPerCall().value_or(0) > 0) {
+      const double base_server = *null_baseline->ServerMicrosPerCall();
+      vs_health = absl::StrFormat("%.2f", *server / base_server);
+      const double total = r.ClientMicrosPerCall() + *server;
+      if (total > 0) {
+        projected =
+            absl::StrFormat("%.3f", (null_baseline->ClientMicrosPerCall() + base_server) / total);
+      }
+    }
+    std::printf("| %s | %.1f | %s | %s | %s |\n", r.scenario.label().c_str(),
+                r.ClientMicrosPerCall(),
+                server.has_value() ? absl::StrFormat("%.1f", *server).c_str() : "n/a",
+                vs_health.c_str(), projected.c_str());
   }
 
   const double fraction = absl::GetFlag(FLAGS_paced_fraction);
@@ -624,6 +689,10 @@ int main(int argc, char** argv) {
       "--calls=N] [--rotate_every=10ms] [--paced_fraction=0.5] [--app_id=ID | --widgets=N] "
       "[--scale=1,1000,100000 --server_pid=PID] [--register_widgets=N]\n"
       "Load generator for identityd; see docs/benchmarks.md.");
+  // As in identityd (server/main.cc): no deadlock graph on every absl::Mutex
+  // of gRPC, whose cost Debian's Abseil build would otherwise add to the
+  // client's share of the machine.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::ParseCommandLine(argc, argv);
   return identity::bench::Main(argc, argv);
 }

@@ -93,6 +93,7 @@ class Slot {
     const Clock::time_point done = Clock::now();
     absl::Status outcome = CallOutcome(*plan_.method, status_, response_);
     LoadResult& result = worker_.result;
+    ++result.completed;
     if (!outcome.ok()) {
       result.AddFailure(outcome);
     } else if (plan_.count_mode || (done >= plan_.measure_from && done <= plan_.end)) {
@@ -175,6 +176,7 @@ void LoadResult::Merge(const LoadResult& other) {
   ok += other.ok;
   elapsed += other.elapsed;
   failed += other.failed;
+  completed += other.completed;
   for (const auto& [key, count] : other.failures) failures[key] += count;
   latencies_ns.insert(latencies_ns.end(), other.latencies_ns.begin(), other.latencies_ns.end());
 }

@@ -51,6 +51,9 @@ struct LoadResult {
   // Every failed call, measured or not (a failure in the warm-up still fails
   // the run): a non-OK status or a malformed response.
   std::uint64_t failed = 0;
+  // Every call that ended, measured or not, ok or not (CPU time per call is
+  // the CPU time of the whole run over this).
+  std::uint64_t completed = 0;
   // Failures by "CODE: message", for the report.
   std::map<std::string, std::uint64_t> failures;
   // The latency of each measured successful call, in nanoseconds.

@@ -56,6 +56,7 @@ void RotationDriver::Loop() {
     bool ok = false;
     cq.Next(&tag, &ok);
     const absl::Time end = absl::Now();
+    ++result_.completed;
     if (absl::Status outcome = CallOutcome(rotate_, status, response); outcome.ok()) {
       ++result_.ok;
       result_.latencies_ns.push_back(absl::ToInt64Nanoseconds(end - start));
