@@ -508,6 +508,8 @@ struct ScaleRow {
   absl::Duration register_time;
   std::uint64_t registered_now = 0;
   std::map<std::string, LoadResult> loads;
+  // Client + server CPU time per call of each method (server with --server_pid).
+  std::map<std::string, double> cpu_us_per_call;
   LoadResult rotations;
 };
 
@@ -546,9 +548,23 @@ int RunScale(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     Workload workload;
     workload.app_ids = BenchAppIds(count);
     workload.email = absl::GetFlag(FLAGS_email);
+    std::map<std::string, absl::Duration> cpu;
     for (int round = 0; round < std::max(1, absl::GetFlag(FLAGS_rounds)); ++round) {
       for (const std::string& m : methods) {
+        const std::optional<absl::Duration> client_before = MaybeCpuTime(getpid());
+        const std::optional<absl::Duration> server_before = MaybeCpuTime(pid);
         row.loads[m].Merge(RunLoad(*MakeMethodSpec(m, workload), BaseOptions(channels)));
+        const std::optional<absl::Duration> client_after = MaybeCpuTime(getpid());
+        const std::optional<absl::Duration> server_after = MaybeCpuTime(pid);
+        if (client_before && client_after && server_before && server_after) {
+          cpu[m] += (*client_after - *client_before) + (*server_after - *server_before);
+        }
+      }
+    }
+    for (const std::string& m : methods) {
+      if (cpu.count(m) > 0 && row.loads[m].completed > 0) {
+        row.cpu_us_per_call[m] =
+            absl::ToDoubleMicroseconds(cpu[m]) / static_cast<double>(row.loads[m].completed);
       }
     }
     for (const std::string& m : methods) {
@@ -569,9 +585,11 @@ int RunScale(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
 
   std::printf("## Scale in widgets (calls spread uniformly over the registered widgets)\n\n");
   std::printf("| widgets | registered in | server RSS MiB | RSS bytes/widget (this step) |");
-  for (const std::string& m : methods) std::printf(" %s calls/s | %s p99 us |", m.c_str(), m.c_str());
+  for (const std::string& m : methods) {
+    std::printf(" %s calls/s | %s p99 us | %s CPU us/call |", m.c_str(), m.c_str(), m.c_str());
+  }
   std::printf(" rotation p50 us | rotation p99 us |\n|---:|---:|---:|---:|");
-  for (std::size_t i = 0; i < methods.size(); ++i) std::printf("---:|---:|");
+  for (std::size_t i = 0; i < methods.size(); ++i) std::printf("---:|---:|---:|");
   std::printf("---:|---:|\n");
   for (const ScaleRow& row : rows) {
     std::printf("| %llu | %s | %s | %s |", static_cast<unsigned long long>(row.widgets),
@@ -581,7 +599,11 @@ int RunScale(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                                      : "n/a");
     for (const std::string& m : methods) {
       const LoadResult& l = row.loads.at(m);
-      std::printf(" %.0f | %s |", l.CallsPerSecond(), Micros(l.Percentile(0.99)).c_str());
+      auto cpu = row.cpu_us_per_call.find(m);
+      std::printf(" %.0f | %s | %s |", l.CallsPerSecond(), Micros(l.Percentile(0.99)).c_str(),
+                  cpu == row.cpu_us_per_call.end()
+                      ? "n/a"
+                      : absl::StrFormat("%.1f", cpu->second).c_str());
     }
     std::printf(" %s | %s |\n", Micros(row.rotations.Percentile(0.5)).c_str(),
                 Micros(row.rotations.Percentile(0.99)).c_str());
@@ -599,6 +621,23 @@ int RunScale(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     std::printf("- %s calls/s across %zu widget counts: max/min - 1 = %.1f%% (target <= %.0f%%): %s\n",
                 m.c_str(), rows.size(), 100 * spread, 100 * kScaleSpreadTarget,
                 Verdict(lo > 0 && spread <= kScaleSpreadTarget).c_str());
+    double cpu_lo = 0, cpu_hi = 0;
+    bool all_cpu = true;
+    for (const ScaleRow& row : rows) {
+      auto it = row.cpu_us_per_call.find(m);
+      if (it == row.cpu_us_per_call.end() || it->second <= 0) {
+        all_cpu = false;
+        break;
+      }
+      cpu_lo = cpu_lo == 0 ? it->second : std::min(cpu_lo, it->second);
+      cpu_hi = std::max(cpu_hi, it->second);
+    }
+    if (all_cpu) {
+      std::printf(
+          "- %s client+server CPU per call across the widget counts: max/min - 1 = %.1f%% "
+          "(load-independent view of the same target)\n",
+          m.c_str(), 100 * (cpu_hi / cpu_lo - 1));
+    }
   }
   const ScaleRow& last = rows.back();
   if (last.bytes_per_widget.has_value()) {
