@@ -17,6 +17,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/common/log.h"
@@ -152,6 +153,12 @@ int Run() {
 }  // namespace identity
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil without NDEBUG, so every absl::Mutex (gRPC takes
+  // several per call) feeds a process-wide deadlock graph behind one global
+  // lock: about 6% of the server's CPU under load in perf (GraphCycles::GetId,
+  // InsertEdge, RemoveNode; docs/benchmarks.md). That is a debugging aid, not
+  // something a production server should pay for.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "identityd --listen=HOST:PORT [--config=FILE] [--insecure_loopback] ...\n"
       "Signs chat-widget identity proofs (HMAC email hashes and HS256 JWTs) with secrets\n"

@@ -5,12 +5,14 @@ Used by ctest for tests written in other languages, so that each of them needs
 no knowledge of how to start the server:
 
     run_with_identityd.py --identityd=PATH [--identityctl=PATH]
-                          [--server-flag=FLAG ...] -- COMMAND [ARG ...]
+                          [--server-flag=FLAG ...] [--no-insecure-loopback]
+                          -- COMMAND [ARG ...]
 
 It makes a private temporary directory, generates fresh secrets (Python's
 `secrets` module) into files there (mode 0600), writes a config with three
 widgets, starts identityd on a free loopback port (--listen=127.0.0.1:0
---port_file, plain text via --insecure_loopback), runs COMMAND with these
+--port_file, plain text via --insecure_loopback unless --no-insecure-loopback
+is given, e.g. with TLS flags passed by --server-flag), runs COMMAND with these
 environment variables, then stops the server with SIGTERM and requires a clean
 exit (status 0):
 
@@ -22,6 +24,7 @@ exit (status 0):
   IDENTITYD_HASH_ONLY_SECRET_FILE   its secret (UPPER-case hex, 16 bytes)
   IDENTITYD_JWT_ONLY_APP_ID         a widget with only a JWT secret
   IDENTITYD_DIR                     the private directory (scratch space)
+  IDENTITYD_PID                     the server's process id (e.g. to read its memory)
   IDENTITYCTL                       the identityctl binary, if --identityctl given
 
 Secret values are never printed. Exit status: COMMAND's, or 1 if the server
@@ -66,6 +69,8 @@ def main():
     parser.add_argument("--identityd", required=True)
     parser.add_argument("--identityctl")
     parser.add_argument("--server-flag", action="append", default=[])
+    parser.add_argument("--no-insecure-loopback", action="store_true",
+                        help="do not pass --insecure_loopback (the server flags set up TLS)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -100,7 +105,9 @@ def main():
 
         port_file = os.path.join(workdir, "port")
         argv = [args.identityd, "--listen=127.0.0.1:0", "--port_file=" + port_file,
-                "--insecure_loopback", "--config=" + config_path] + args.server_flag
+                "--config=" + config_path] + args.server_flag
+        if not args.no_insecure_loopback:
+            argv.append("--insecure_loopback")
         with open(os.path.join(workdir, "identityd.stdout"), "wb") as out, \
                 open(os.path.join(workdir, "identityd.stderr"), "wb") as err:
             server = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
@@ -134,6 +141,7 @@ def main():
             "IDENTITYD_HASH_ONLY_SECRET_FILE": hash_only_file,
             "IDENTITYD_JWT_ONLY_APP_ID": "interop-jwt-only",
             "IDENTITYD_DIR": workdir,
+            "IDENTITYD_PID": str(server.pid),
         })
         if args.identityctl:
             env["IDENTITYCTL"] = args.identityctl
