@@ -44,6 +44,26 @@ std::unique_ptr<client::IdentityClient> ClientFor(const std::string& target) {
   return *std::move(c);
 }
 
+testing::IdentitydProcess* SharedServerTest::server_ = nullptr;
+client::IdentityClient* SharedServerTest::client_ = nullptr;
+
+void SharedServerTest::SetUpTestSuite() {
+  server_ = StartServer().release();
+  if (server_ != nullptr) client_ = ClientFor(server_->target()).release();
+}
+
+void SharedServerTest::TearDownTestSuite() {
+  delete client_;
+  client_ = nullptr;
+  delete server_;
+  server_ = nullptr;
+}
+
+void SharedServerTest::SetUp() {
+  ASSERT_NE(server_, nullptr);
+  ASSERT_NE(client_, nullptr);
+}
+
 std::string HexDecode(absl::string_view hex) {
   // absl::HexStringToBytes does not validate; check first.
   if (hex.size() % 2 != 0 ||

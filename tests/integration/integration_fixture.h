@@ -50,6 +50,21 @@ std::unique_ptr<testing::IdentitydProcess> StartServer(
 // A client with a 10 s deadline per call (the machine is shared and slow).
 std::unique_ptr<client::IdentityClient> ClientFor(const std::string& target);
 
+// A test suite whose tests share one identityd started with
+// StandardServerOptions() and one client: for suites that only read (a test
+// that rotates starts its own server). Started before the suite's first test,
+// stopped after its last.
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  // Fails the test if the server or client could not be made.
+  void SetUp() override;
+
+  static testing::IdentitydProcess* server_;
+  static client::IdentityClient* client_;
+};
+
 // Strict hex decoding for test data (aborts the test binary on bad input:
 // test constants only).
 std::string HexDecode(absl::string_view hex);

@@ -10,30 +10,8 @@ namespace {
 
 using ::testing::MatchesRegex;
 
-class IssueEmailHashTest : public ::testing::Test {
- protected:
-  // One server for the suite: these tests only read.
-  static void SetUpTestSuite() {
-    server_ = StartServer().release();
-    if (server_ != nullptr) client_ = ClientFor(server_->target()).release();
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    ASSERT_NE(client_, nullptr);
-  }
-
-  static testing::IdentitydProcess* server_;
-  static client::IdentityClient* client_;
-};
-
-testing::IdentitydProcess* IssueEmailHashTest::server_ = nullptr;
-client::IdentityClient* IssueEmailHashTest::client_ = nullptr;
+// One server for the suite: these tests only read.
+class IssueEmailHashTest : public SharedServerTest {};
 
 TEST_F(IssueEmailHashTest, HashEqualsIndependentHmacForEveryKindOfEmail) {
   // Hashed exactly as given: case, '+', quotes and non-ASCII are kept.

@@ -18,24 +18,9 @@ namespace {
 
 using nlohmann::json;
 
-class IssueWidgetTokenTest : public ::testing::Test {
+// One server for the suite: these tests only read.
+class IssueWidgetTokenTest : public SharedServerTest {
  protected:
-  // One server for the suite: these tests only read.
-  static void SetUpTestSuite() {
-    server_ = StartServer().release();
-    if (server_ != nullptr) client_ = ClientFor(server_->target()).release();
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    ASSERT_NE(client_, nullptr);
-  }
-
   static v1::IssueWidgetTokenRequest Request(absl::string_view app_id, absl::string_view email) {
     v1::IssueWidgetTokenRequest request;
     request.set_app_id(std::string(app_id));
@@ -75,13 +60,7 @@ class IssueWidgetTokenTest : public ::testing::Test {
     EXPECT_EQ(r->secret_version(), 1u);
     return claims;
   }
-
-  static testing::IdentitydProcess* server_;
-  static client::IdentityClient* client_;
 };
-
-testing::IdentitydProcess* IssueWidgetTokenTest::server_ = nullptr;
-client::IdentityClient* IssueWidgetTokenTest::client_ = nullptr;
 
 std::set<std::string> Keys(const json& object) {
   std::set<std::string> keys;
