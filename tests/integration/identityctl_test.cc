@@ -357,6 +357,10 @@ TEST_F(IdentityctlTest, UsageErrorsExitTwo) {
       // Flag errors are reported by absl's parser in its own words.
       {"unknown flag", {target, "--insecure", "--colour=red", "hash", "a", "b@c"}, ""},
       {"bad --ttl", {target, "--insecure", "token", "a", "b@c", "--ttl=ten"}, ""},
+      // There is no flag that takes a secret: argv is visible to ps and shell
+      // history. The value is not echoed (checked below for every case).
+      {"secret as a flag",
+       {target, "--insecure", "rotate", "a", "--kind=jwt", "--secret=argv-secret-value-123"}, ""},
       {"bad --expected_version",
        {target, "--insecure", "rotate", "a", "--kind=jwt", "--generate", "--expected_version=-1"},
        ""},
@@ -366,6 +370,7 @@ TEST_F(IdentityctlTest, UsageErrorsExitTwo) {
     testing::RunResult r = RunBare(c.args);
     EXPECT_TRUE(r.exit.exited);
     EXPECT_EQ(r.exit.exit_code, kExitUsage) << r.stderr_text;
+    EXPECT_THAT(r.stderr_text, Not(HasSubstr("argv-secret")));
     EXPECT_EQ(r.stdout_text, "");
     if (!c.message.empty()) {
       EXPECT_EQ(r.stderr_text,
