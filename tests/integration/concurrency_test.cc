@@ -1,10 +1,12 @@
 // Issue calls racing rotations on the real identityd: no call fails, every
 // proof verifies under the key of the version it reports, and no thread ever
-// sees a version go backwards.
+// sees a version go backwards. And rotations racing each other on the same
+// expected_version: exactly one wins.
 
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -170,10 +172,67 @@ TEST(ConcurrencyTest, IssueCallsRacingRotationsNeverFailAndAlwaysVerify) {
   // Not an assertion on timing, only a note for whoever reads the log: how
   // much of the rotation sequence the issuing threads actually overlapped.
   std::size_t calls = 0;
-  for (const auto& s : seen) calls += s.size();
-  std::printf("%zu issue calls; the last ones saw email_hash version %llu, jwt %llu of %d\n",
-              calls, static_cast<unsigned long long>(max_hash_version),
-              static_cast<unsigned long long>(max_jwt_version), kRotations + 1);
+  std::set<std::pair<bool, std::uint64_t>> versions_seen;
+  for (const auto& s : seen) {
+    calls += s.size();
+    for (const Observation& o : s) versions_seen.insert({o.token, o.version});
+  }
+  std::printf("%zu issue calls saw %zu distinct (kind, version) pairs of %d; the last ones saw "
+              "email_hash version %llu, jwt %llu\n",
+              calls, versions_seen.size(), 2 * (kRotations + 1),
+              static_cast<unsigned long long>(max_hash_version),
+              static_cast<unsigned long long>(max_jwt_version));
+}
+
+// Operators racing with the same expected_version: exactly one rotation wins
+// (version 2), every other one is ABORTED, and the next issue call uses the
+// winner's secret. Holds however the calls interleave.
+TEST(ConcurrencyTest, RotationsRacingOnTheSameExpectedVersionHaveExactlyOneWinner) {
+  std::unique_ptr<testing::IdentitydProcess> server = StartServer();
+  ASSERT_NE(server, nullptr);
+  constexpr int kOperators = 8;
+  std::vector<std::unique_ptr<client::IdentityClient>> clients;
+  for (int i = 0; i < kOperators; ++i) {
+    clients.push_back(ClientFor(server->target()));
+    ASSERT_NE(clients.back(), nullptr);
+  }
+  std::atomic<bool> go{false};
+  std::vector<absl::StatusOr<v1::RotateSecretResponse>> results(
+      kOperators, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOperators; ++i) {
+    threads.emplace_back([&, i] {
+      v1::RotateSecretRequest request;
+      request.set_app_id(std::string(kBothApp));
+      request.set_kind(v1::SECRET_KIND_EMAIL_HASH);
+      request.set_secret(HashSecretFor(100 + i));
+      request.set_expected_version(1);
+      while (!go.load()) std::this_thread::yield();
+      results[i] = clients[i]->RotateSecret(request);
+    });
+  }
+  go.store(true);
+  for (std::thread& thread : threads) thread.join();
+
+  int winner = -1;
+  for (int i = 0; i < kOperators; ++i) {
+    SCOPED_TRACE("operator " + std::to_string(i));
+    if (results[i].ok()) {
+      EXPECT_EQ(winner, -1) << "a second rotation won";
+      winner = i;
+      EXPECT_EQ(results[i]->version(), 2u);
+    } else {
+      EXPECT_THAT(results[i],
+                  StatusIs(absl::StatusCode::kAborted,
+                           "expected_version: the current email_hash secret is version 2, not 1"));
+    }
+  }
+  ASSERT_NE(winner, -1) << "no rotation won";
+  absl::StatusOr<v1::IssueEmailHashResponse> hash =
+      clients[0]->IssueEmailHash(kBothApp, "jane@example.com");
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_EQ(hash->secret_version(), 2u);
+  EXPECT_EQ(hash->email_hash(), ExpectedEmailHash(HashSecretFor(100 + winner), "jane@example.com"));
 }
 
 }  // namespace
