@@ -384,8 +384,12 @@ TEST_F(BadConfigTest, StructuralErrorsAreNamedByPath) {
   ExpectRefused(RunWithConfig(R"({"widgets": [{"app_id": "a"}, {"app_id": "a"}]})"),
                 config_path_ + ": widgets[1].app_id: is listed twice");
   ExpectRefused(RunWithConfig(R"({"widgets": [{"app_id": "bad app"}]})"),
-                config_path_ + ": widgets[0]: app_id: must contain only the characters "
+                config_path_ + ": widgets[0].app_id: must contain only the characters "
                                "[A-Za-z0-9._-]");
+  // A repeated key would otherwise silently keep its last value.
+  ExpectRefused(
+      RunWithConfig(R"({"widgets": [{"app_id": "a", "jwt_secret": {"file": "x", "file": "y"}}]})"),
+      config_path_ + ": widgets[0].jwt_secret.file: duplicate key");
   ExpectRefused(RunWithConfig(R"({"widgets": [{"jwt_secret": {"env": "X"}}]})"),
                 config_path_ + ": widgets[0].app_id: is required and must be a string");
   ExpectRefused(
