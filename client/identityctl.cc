@@ -13,6 +13,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/identity_client.h"
 #include "client/secret_input.h"
@@ -70,6 +72,36 @@ int RpcError(const absl::Status& status) {
   return kExitRpcError;
 }
 
+// absl::ParseCommandLine() ends the process itself, with status 1, both after
+// printing --help and on a bad flag (unknown, or a value that does not parse).
+// Here 1 means "the call failed", so an exit during flag parsing is mapped to
+// 0 after help and to kExitUsage otherwise (an atexit handler: the only hook
+// absl 20220623 leaves).
+bool parsing_flags = false;
+bool help_requested = false;
+
+void MapFlagParsingExit() {
+  if (!parsing_flags) return;
+  std::fflush(nullptr);
+  std::cout.flush();
+  std::_Exit(help_requested ? 0 : kExitUsage);
+}
+
+// Whether argv asks for one of absl's help or version outputs.
+bool HelpRequested(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "--")) (void)absl::ConsumePrefix(&arg, "-");
+    arg = arg.substr(0, arg.find('='));
+    if (arg == "help" || arg == "helpfull" || arg == "helpshort" || arg == "helppackage" ||
+        arg == "helpon" || arg == "helpmatch" || arg == "version" || arg == "only_check_args") {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool JsonOutput() { return absl::GetFlag(FLAGS_output) == "json"; }
 
 void PrintJson(const google::protobuf::Message& message) {
@@ -111,7 +143,10 @@ int Token(const IdentityClient& client, const std::vector<char*>& args) {
     PrintJson(*r);
   } else {
     std::cout << "jwt: " << r->jwt() << "\nexpires_at: "
-              << absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(r->expires_at().seconds()),
+              // RFC 3339 with "Z", as in the README and as proto JSON prints a
+              // Timestamp (absl::RFC3339_sec would print "+00:00").
+              << absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ",
+                                  absl::FromUnixSeconds(r->expires_at().seconds()),
                                   absl::UTCTimeZone())
               << "\nsecret_version: " << r->secret_version() << "\n";
   }
@@ -176,7 +211,11 @@ int Run(int argc, char** argv) {
     return absl::StrContains(file, "client/");
   };
   absl::SetFlagsUsageConfig(usage);
+  help_requested = HelpRequested(argc, argv);
+  parsing_flags = true;
+  std::atexit(MapFlagParsingExit);
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  parsing_flags = false;
   if (args.size() < 2) return Usage("missing COMMAND (hash, token or rotate)");
 
   const std::string target = absl::GetFlag(FLAGS_target);

@@ -17,7 +17,8 @@ std::string IdentityctlPath() { return IDENTITYCTL_PATH; }
 absl::StatusOr<std::unique_ptr<IdentitydProcess>> IdentitydProcess::Start(Options options) {
   std::unique_ptr<IdentitydProcess> server(new IdentitydProcess());
   const std::string port_file = server->dir_.File("port");
-  std::vector<std::string> argv = {IdentitydPath(), "--listen=127.0.0.1:0",
+  std::vector<std::string> argv = {IdentitydPath(),
+                                   absl::StrCat("--listen=", options.listen_host, ":0"),
                                    absl::StrCat("--port_file=", port_file), "--insecure_loopback"};
   if (options.write_config) {
     nlohmann::json widgets = nlohmann::json::array();
@@ -69,7 +70,7 @@ absl::StatusOr<std::unique_ptr<IdentitydProcess>> IdentitydProcess::Start(Option
     }
     absl::SleepFor(absl::Milliseconds(10));
   }
-  server->target_ = absl::StrCat("127.0.0.1:", server->port_);
+  server->target_ = absl::StrCat(options.listen_host, ":", server->port_);
   return server;
 }
 

@@ -34,6 +34,10 @@ class IdentitydProcess {
  public:
   struct Options {
     std::vector<TestWidget> widgets;
+    // The host part of --listen (the port is always 0, a free one): an IPv4
+    // address, a bracketed IPv6 address such as "[::1]", or "localhost".
+    // target() is this host with the bound port.
+    std::string listen_host = "127.0.0.1";
     // Flags added after the defaults (--listen, --port_file, --config,
     // --insecure_loopback); a later flag overrides an earlier one.
     std::vector<std::string> extra_flags;
@@ -46,7 +50,7 @@ class IdentitydProcess {
   // status message carries the server's log.
   static absl::StatusOr<std::unique_ptr<IdentitydProcess>> Start(Options options);
 
-  // "127.0.0.1:PORT".
+  // "LISTEN_HOST:PORT", e.g. "127.0.0.1:PORT".
   const std::string& target() const { return target_; }
   int port() const { return port_; }
   // The server's private directory (config, secrets, logs).
