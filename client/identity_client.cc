@@ -69,4 +69,47 @@ absl::StatusOr<v1::RotateSecretResponse> IdentityClient::RotateSecret(
   });
 }
 
+absl::StatusOr<v1::GetWidgetResponse> IdentityClient::GetWidget(absl::string_view app_id) const {
+  v1::GetWidgetRequest request;
+  request.set_app_id(std::string(app_id));
+  v1::GetWidgetResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  if (grpc::Status s = stub_->GetWidget(&context, request, &response); !s.ok()) {
+    return FromGrpcStatus(s);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListWidgetsResponse> IdentityClient::ListWidgets(
+    const v1::ListWidgetsRequest& request) const {
+  v1::ListWidgetsResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  if (grpc::Status s = stub_->ListWidgets(&context, request, &response); !s.ok()) {
+    return FromGrpcStatus(s);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListWidgetsResponse> IdentityClient::ListWidgetsAll(int page_size) const {
+  v1::ListWidgetsResponse all;
+  v1::ListWidgetsRequest request;
+  request.set_page_size(page_size);
+  while (true) {
+    absl::StatusOr<v1::ListWidgetsResponse> page = ListWidgets(request);
+    if (!page.ok()) return page.status();
+    for (v1::Widget& widget : *page->mutable_widgets()) *all.add_widgets() = std::move(widget);
+    if (page->next_page_token().empty()) return all;
+    // Each token resumes strictly after the last widget returned, so a
+    // correct server always makes progress; refuse to loop on one that does
+    // not.
+    if (page->next_page_token() == request.page_token() || page->widgets_size() == 0) {
+      return absl::InternalError("ListWidgets: the server returned a page token that does not "
+                                 "advance");
+    }
+    request.set_page_token(page->next_page_token());
+  }
+}
+
 }  // namespace identity::client

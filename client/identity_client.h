@@ -53,6 +53,17 @@ class IdentityClient {
   absl::StatusOr<v1::RotateSecretResponse> RotateSecret(
       const v1::RotateSecretRequest& request) const;
 
+  // Describes one widget (versions, fingerprints, times; never secrets).
+  absl::StatusOr<v1::GetWidgetResponse> GetWidget(absl::string_view app_id) const;
+
+  // One page of widgets; see ListWidgetsAll for every page.
+  absl::StatusOr<v1::ListWidgetsResponse> ListWidgets(
+      const v1::ListWidgetsRequest& request) const;
+
+  // Every widget, following next_page_token from page to page (`page_size`
+  // per call), gathered into one response with an empty next_page_token.
+  absl::StatusOr<v1::ListWidgetsResponse> ListWidgetsAll(int page_size = 1000) const;
+
  private:
   IdentityClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
   template <typename Response, typename Request, typename Rpc>

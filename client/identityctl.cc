@@ -6,6 +6,8 @@
 //           [--account_external_id=..] [--contact_id=..] [--contact_external_id=..]
 //     rotate APP_ID --kind=email_hash|jwt (--generate | --secret_file=FILE | secret on stdin)
 //           [--expected_version=N]
+//     widget APP_ID     (versions, fingerprints, times; never secrets)
+//     widgets           (every widget, one line per secret kind)
 //
 // Exit status: 0 success; 1 the call failed (gRPC status code name and message
 // on stderr); 2 usage error.
@@ -197,6 +199,72 @@ int Rotate(const IdentityClient& client, const std::vector<char*>& args) {
   return 0;
 }
 
+std::string FormatTime(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ",
+                          absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos()),
+                          absl::UTCTimeZone());
+}
+
+std::string KindName(v1::SecretKind kind) {
+  switch (kind) {
+    case v1::SECRET_KIND_EMAIL_HASH:
+      return "email_hash";
+    case v1::SECRET_KIND_JWT:
+      return "jwt";
+    default:
+      return "unknown";
+  }
+}
+
+std::string DescribeVersion(const v1::SecretVersionInfo& v) {
+  return absl::StrCat("version ", v.version(), "  fingerprint ", v.fingerprint(), "  created ",
+                      FormatTime(v.create_time()));
+}
+
+int Widget(const IdentityClient& client, const std::vector<char*>& args) {
+  if (args.size() != 2) return Usage("widget takes APP_ID");
+  absl::StatusOr<v1::GetWidgetResponse> r = client.GetWidget(args[1]);
+  if (!r.ok()) return RpcError(r.status());
+  if (JsonOutput()) {
+    PrintJson(*r);
+    return 0;
+  }
+  std::cout << "app_id: " << r->widget().app_id() << "\n";
+  if (r->widget().secrets().empty()) std::cout << "secrets: none\n";
+  for (const v1::WidgetSecret& s : r->widget().secrets()) {
+    std::cout << KindName(s.kind()) << ": " << DescribeVersion(s.current()) << "\n";
+    for (const v1::SecretVersionInfo& p : s.previous()) {
+      std::cout << "  previous: " << DescribeVersion(p) << "\n";
+    }
+  }
+  return 0;
+}
+
+int Widgets(const IdentityClient& client, const std::vector<char*>& args) {
+  if (args.size() != 1) return Usage("widgets takes no arguments");
+  absl::StatusOr<v1::ListWidgetsResponse> r = client.ListWidgetsAll();
+  if (!r.ok()) return RpcError(r.status());
+  if (JsonOutput()) {
+    PrintJson(*r);
+    return 0;
+  }
+  // One line per widget and kind, columns separated by spaces, for awk.
+  std::cout << "APP_ID KIND VERSION FINGERPRINT CREATED PREVIOUS_VERSIONS\n";
+  for (const v1::Widget& w : r->widgets()) {
+    if (w.secrets().empty()) std::cout << w.app_id() << " - - - - -\n";
+    for (const v1::WidgetSecret& s : w.secrets()) {
+      std::string previous;
+      for (const v1::SecretVersionInfo& p : s.previous()) {
+        absl::StrAppend(&previous, previous.empty() ? "" : ",", p.version());
+      }
+      std::cout << w.app_id() << " " << KindName(s.kind()) << " " << s.current().version() << " "
+                << s.current().fingerprint() << " " << FormatTime(s.current().create_time())
+                << " " << (previous.empty() ? "-" : previous) << "\n";
+    }
+  }
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "identityctl --target=HOST:PORT --insecure [--output=text|json] COMMAND ...\n"
@@ -205,6 +273,8 @@ int Run(int argc, char** argv) {
       "[--account_external_id=..] [--contact_id=..] [--contact_external_id=..]\n"
       "  rotate APP_ID --kind=email_hash|jwt (--generate | --secret_file=FILE | secret on stdin) "
       "[--expected_version=N]\n"
+      "  widget APP_ID      versions, fingerprints and times of one widget (never secrets)\n"
+      "  widgets            every widget, one line per secret kind\n"
       "Exit status: 0 success, 1 the call failed (status on stderr), 2 usage error.");
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = [](absl::string_view file) {
@@ -216,7 +286,7 @@ int Run(int argc, char** argv) {
   std::atexit(MapFlagParsingExit);
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   parsing_flags = false;
-  if (args.size() < 2) return Usage("missing COMMAND (hash, token or rotate)");
+  if (args.size() < 2) return Usage("missing COMMAND (hash, token, rotate, widget or widgets)");
 
   const std::string target = absl::GetFlag(FLAGS_target);
   if (target.empty()) return Usage("--target=HOST:PORT is required");
@@ -235,7 +305,10 @@ int Run(int argc, char** argv) {
   if (command == "hash") return Hash(**client, command_args);
   if (command == "token") return Token(**client, command_args);
   if (command == "rotate") return Rotate(**client, command_args);
-  return Usage(absl::StrCat("unknown command \"", command, "\" (hash, token or rotate)"));
+  if (command == "widget") return Widget(**client, command_args);
+  if (command == "widgets") return Widgets(**client, command_args);
+  return Usage(absl::StrCat("unknown command \"", command,
+                            "\" (hash, token, rotate, widget or widgets)"));
 }
 
 }  // namespace

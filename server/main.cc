@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -21,11 +22,11 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/common/log.h"
-#include "server/config/keyring_seeder.h"
 #include "server/config/server_config.h"
 #include "server/keyring/keyring.h"
 #include "server/listen_address.h"
 #include "server/service/identity_service_impl.h"
+#include "server/state_bootstrap.h"
 
 ABSL_FLAG(std::string, listen, "",
           "HOST:PORT to serve on (required), e.g. 127.0.0.1:50051; port 0 picks a free one "
@@ -34,10 +35,15 @@ ABSL_FLAG(std::string, config, "",
           "JSON config file listing widgets and where their initial secrets are read from "
           "(see README, \"Configuration\"). Without it, identityd starts with no widgets.");
 ABSL_FLAG(std::string, state_dir, "",
-          "Directory for durable state. NOT YET PERSISTING: accepted for forward compatibility; "
-          "rotations are held in memory only (see README, \"Not done yet\").");
+          "Directory holding every widget's secrets, sealed under the master key; created if "
+          "missing. Without it state is in memory only, which is allowed only with "
+          "--insecure_loopback (see README, \"State directory\").");
 ABSL_FLAG(std::string, master_key_file, "",
-          "File holding the master key that seals --state_dir. NOT YET USED (see --state_dir).");
+          "File holding the 32-byte master key that seals --state_dir, as 64 hex characters "
+          "(e.g. `openssl rand -hex 32`). Default: the IDENTITYD_MASTER_KEY environment variable.");
+ABSL_FLAG(int, previous_versions, 2,
+          "How many versions older than the current one to keep per widget secret, for rollback "
+          "and forensics (0..99).");
 ABSL_FLAG(bool, insecure_loopback, false,
           "Development only: serve plain-text gRPC (no TLS, no caller identity). Refused unless "
           "--listen names a loopback address.");
@@ -82,21 +88,22 @@ int Run() {
     return Fail(absl::StrCat("--insecure_loopback refused: ", address->host,
                              " is not a loopback address (use 127.0.0.1, ::1 or localhost)"));
   }
-  if (!absl::GetFlag(FLAGS_state_dir).empty() || !absl::GetFlag(FLAGS_master_key_file).empty()) {
-    LogWarning(
-        "--state_dir/--master_key_file are accepted but not used yet: rotations live in "
-        "memory only and are lost at restart");
-  }
 
-  keyring::Keyring keyring;
+  std::optional<config::ServerConfig> config;
   if (const std::string path = absl::GetFlag(FLAGS_config); !path.empty()) {
-    absl::StatusOr<config::ServerConfig> config = config::LoadServerConfigFile(path);
-    if (!config.ok()) return Fail(config.status().message());
-    if (absl::Status s = config::SeedKeyring(*config, keyring, absl::Now()); !s.ok()) {
-      return Fail(absl::StrCat(path, ": ", s.message()));
-    }
-    LogInfo(absl::StrCat("loaded ", config->widgets.size(), " widget(s) from ", path));
+    absl::StatusOr<config::ServerConfig> loaded = config::LoadServerConfigFile(path);
+    if (!loaded.ok()) return Fail(loaded.status().message());
+    config = *std::move(loaded);
   }
+  const int previous_versions = absl::GetFlag(FLAGS_previous_versions);
+  if (previous_versions < 0) return Fail("--previous_versions must be 0..99");
+  keyring::Keyring keyring;
+  // The store first, then the config's seeds for widgets it does not know.
+  absl::StatusOr<std::unique_ptr<store::SecretStore>> store = BootstrapState(
+      {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_master_key_file),
+       static_cast<std::size_t>(previous_versions), absl::GetFlag(FLAGS_insecure_loopback)},
+      config.has_value() ? &*config : nullptr, keyring, absl::Now());
+  if (!store.ok()) return Fail(absl::StrCat("refusing to start: ", store.status().message()));
 
   // Block the stop signals in every thread before gRPC starts any, so that
   // only the sigwait() below receives them.
@@ -106,7 +113,7 @@ int Run() {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  service::IdentityServiceImpl service(keyring);
+  service::IdentityServiceImpl service(keyring, **store);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -160,7 +167,8 @@ int main(int argc, char** argv) {
   // something a production server should pay for.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
-      "identityd --listen=HOST:PORT [--config=FILE] [--insecure_loopback] ...\n"
+      "identityd --listen=HOST:PORT [--config=FILE] [--state_dir=DIR --master_key_file=FILE] "
+      "[--insecure_loopback] ...\n"
       "Signs chat-widget identity proofs (HMAC email hashes and HS256 JWTs) with secrets\n"
       "that only it holds. See README.md.");
   absl::FlagsUsageConfig usage;

@@ -16,18 +16,32 @@ absl::StatusOr<crypto::SecretBytes> ReadSource(const SecretSourceConfig& source)
                                                         : ReadSecretEnv(source.location);
 }
 
-absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> LoadSecret(
-    const SecretSourceConfig& source, keyring::SecretKind kind, absl::Time now) {
+absl::StatusOr<crypto::SecretBytes> ReadKey(const SecretSourceConfig& source,
+                                             keyring::SecretKind kind) {
   absl::StatusOr<crypto::SecretBytes> displayed = ReadSource(source);
   if (!displayed.ok()) return displayed.status();
-  absl::StatusOr<crypto::SecretBytes> key = kind == keyring::SecretKind::kEmailHash
-                                                ? crypto::ParseEmailHashSecret(displayed->view())
-                                                : crypto::ParseJwtSecret(displayed->view());
+  return kind == keyring::SecretKind::kEmailHash ? crypto::ParseEmailHashSecret(displayed->view())
+                                                 : crypto::ParseJwtSecret(displayed->view());
+}
+
+absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> LoadSecret(
+    const SecretSourceConfig& source, keyring::SecretKind kind, absl::Time now) {
+  absl::StatusOr<crypto::SecretBytes> key = ReadKey(source, kind);
   if (!key.ok()) return key.status();
   return keyring::SecretVersion::Create(kind, 1, *key, now);
 }
 
 }  // namespace
+
+absl::StatusOr<crypto::SecretBytes> ReadInitialSecretKey(const SecretSourceConfig& source,
+                                                         keyring::SecretKind kind) {
+  absl::StatusOr<crypto::SecretBytes> key = ReadKey(source, kind);
+  if (!key.ok()) {
+    return absl::Status(key.status().code(),
+                        absl::StrCat(source.json_path, ": ", key.status().message()));
+  }
+  return key;
+}
 
 absl::Status SeedKeyring(const ServerConfig& config, keyring::Keyring& keyring, absl::Time now) {
   struct Pending {

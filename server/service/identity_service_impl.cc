@@ -11,14 +11,19 @@
 #include "server/keyring/app_id.h"
 #include "server/service/grpc_status.h"
 #include "server/service/request_validation.h"
+#include "server/service/widget_view.h"
 
 namespace identity::service {
 namespace {
 
+using identity::v1::GetWidgetRequest;
+using identity::v1::GetWidgetResponse;
 using identity::v1::IssueEmailHashRequest;
 using identity::v1::IssueEmailHashResponse;
 using identity::v1::IssueWidgetTokenRequest;
 using identity::v1::IssueWidgetTokenResponse;
+using identity::v1::ListWidgetsRequest;
+using identity::v1::ListWidgetsResponse;
 using identity::v1::RotateSecretRequest;
 using identity::v1::RotateSecretResponse;
 
@@ -52,8 +57,12 @@ std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind) 
 
 }  // namespace
 
-IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, Clock clock)
-    : keyring_(keyring), clock_(std::move(clock)), rotator_(keyring, clock_) {}
+IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, store::SecretStore& store,
+                                         Clock clock)
+    : keyring_(keyring),
+      store_(store),
+      clock_(std::move(clock)),
+      rotator_(keyring, store, clock_) {}
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(
     grpc::CallbackServerContext* context, const IssueEmailHashRequest* request,
@@ -70,7 +79,25 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
 grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServerContext* context,
                                                             const RotateSecretRequest* request,
                                                             RotateSecretResponse* response) {
-  return Reply(context, HandleRotateSecret(*request, *response));
+  // Off the callback thread (see the class comment). `request` and `response`
+  // live until Finish().
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  rotator_worker_.Post([this, reactor, request, response] {
+    reactor->Finish(ToGrpcStatus(HandleRotateSecret(*request, *response)));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IdentityServiceImpl::GetWidget(grpc::CallbackServerContext* context,
+                                                         const GetWidgetRequest* request,
+                                                         GetWidgetResponse* response) {
+  return Reply(context, HandleGetWidget(*request, *response));
+}
+
+grpc::ServerUnaryReactor* IdentityServiceImpl::ListWidgets(grpc::CallbackServerContext* context,
+                                                           const ListWidgetsRequest* request,
+                                                           ListWidgetsResponse* response) {
+  return Reply(context, HandleListWidgets(*request, *response));
 }
 
 absl::Status IdentityServiceImpl::HandleIssueEmailHash(const IssueEmailHashRequest& request,
@@ -173,6 +200,32 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const RotateSecretRequest& 
   if (result->generated_secret.has_value()) {
     response.set_generated_secret(std::string(result->generated_secret->view()));
   }
+  return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleGetWidget(const GetWidgetRequest& request,
+                                                  GetWidgetResponse& response) {
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  absl::StatusOr<store::WidgetInfo> info = store_.GetWidget(request.app_id());
+  if (!info.ok()) return info.status();
+  ToProto(*info, *response.mutable_widget());
+  return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleListWidgets(const ListWidgetsRequest& request,
+                                                    ListWidgetsResponse& response) {
+  absl::StatusOr<std::size_t> page_size = ResolvePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  absl::StatusOr<std::string> start_after = DecodePageToken(request.page_token());
+  if (!start_after.ok()) return start_after.status();
+  // One more than the page, to know whether another page follows.
+  absl::StatusOr<std::vector<store::WidgetInfo>> widgets =
+      store_.ListWidgets(*start_after, *page_size + 1);
+  if (!widgets.ok()) return widgets.status();
+  const bool more = widgets->size() > *page_size;
+  if (more) widgets->pop_back();
+  for (const store::WidgetInfo& info : *widgets) ToProto(info, *response.add_widgets());
+  if (more) response.set_next_page_token(EncodePageToken(widgets->back().app_id));
   return absl::OkStatus();
 }
 

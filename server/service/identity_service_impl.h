@@ -6,22 +6,35 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "identity/v1/identity.grpc.pb.h"
+#include "server/common/serial_worker.h"
 #include "server/keyring/keyring.h"
 #include "server/service/secret_rotator.h"
+#include "server/store/secret_store.h"
 
 namespace identity::service {
 
 // IdentityServiceImpl serves identity.v1.IdentityService with gRPC's callback
-// API. Each handler runs the call's whole flow inline (validate -> keyring ->
-// crypto -> reply): an issue call costs a few microseconds of CPU and never
-// blocks, so handing it to another thread would only add latency.
+// API. Issue calls and the widget views run their whole flow inline (validate
+// -> keyring or store index -> crypto -> reply): they cost microseconds of CPU
+// and never block, so handing them to another thread would only add latency.
+//
+// RotateSecret is the exception: it waits for the store's disk syncs
+// (milliseconds, tens of them on a busy disk, unbounded on a sick one), and
+// rotations queue behind each other. Run inline, that wait would hold a gRPC
+// callback thread, and every issue call queued on it, for as long. So its
+// handler only hands the call to a worker thread of its own (rotator_worker_),
+// which finishes the call when the rotation is durable; issue calls never
+// wait for a disk.
 class IdentityServiceImpl final : public identity::v1::IdentityService::CallbackService {
  public:
   using Clock = std::function<absl::Time()>;
 
-  // `keyring` must outlive the service. `clock` gives iat (defaults to the
-  // system clock; tests may fix it).
-  explicit IdentityServiceImpl(keyring::Keyring& keyring, Clock clock = absl::Now);
+  // `keyring` and `store` must outlive the service and hold the same state
+  // (the keyring filled from the store at start). `clock` gives iat and
+  // rotation times (defaults to the system clock; tests may fix it). Destroy
+  // the service only after the gRPC server has shut down.
+  IdentityServiceImpl(keyring::Keyring& keyring, store::SecretStore& store,
+                      Clock clock = absl::Now);
 
   grpc::ServerUnaryReactor* IssueEmailHash(grpc::CallbackServerContext* context,
                                            const identity::v1::IssueEmailHashRequest* request,
@@ -35,6 +48,14 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
                                          const identity::v1::RotateSecretRequest* request,
                                          identity::v1::RotateSecretResponse* response) override;
 
+  grpc::ServerUnaryReactor* GetWidget(grpc::CallbackServerContext* context,
+                                      const identity::v1::GetWidgetRequest* request,
+                                      identity::v1::GetWidgetResponse* response) override;
+
+  grpc::ServerUnaryReactor* ListWidgets(grpc::CallbackServerContext* context,
+                                        const identity::v1::ListWidgetsRequest* request,
+                                        identity::v1::ListWidgetsResponse* response) override;
+
  private:
   absl::Status HandleIssueEmailHash(const identity::v1::IssueEmailHashRequest& request,
                                     identity::v1::IssueEmailHashResponse& response);
@@ -42,10 +63,18 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
                                       identity::v1::IssueWidgetTokenResponse& response);
   absl::Status HandleRotateSecret(const identity::v1::RotateSecretRequest& request,
                                   identity::v1::RotateSecretResponse& response);
+  absl::Status HandleGetWidget(const identity::v1::GetWidgetRequest& request,
+                               identity::v1::GetWidgetResponse& response);
+  absl::Status HandleListWidgets(const identity::v1::ListWidgetsRequest& request,
+                                 identity::v1::ListWidgetsResponse& response);
 
   keyring::Keyring& keyring_;
+  store::SecretStore& store_;
   const Clock clock_;
   SecretRotator rotator_;
+  // Last: destroyed first, running any rotation still queued while the rest
+  // of the service exists.
+  SerialWorker rotator_worker_;
 };
 
 }  // namespace identity::service

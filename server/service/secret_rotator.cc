@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/log.h"
 #include "server/crypto/secret_format.h"
 
 namespace identity::service {
@@ -32,10 +33,22 @@ absl::StatusOr<NewSecret> Prepare(keyring::SecretKind kind, SecretSource source)
   return NewSecret{*std::move(key), std::nullopt};
 }
 
+// What the caller learns when the store refuses a write. kAborted means
+// another writer got there first (possible with a replicated store) and is
+// the caller's to see; any other failure is the store's, reported as
+// UNAVAILABLE (retrying may help) with the details in the server log only:
+// they name server paths, which are no business of a client.
+absl::Status StoreFailure(absl::string_view app_id, const absl::Status& status) {
+  if (absl::IsAborted(status)) return status;
+  LogError(absl::StrCat("rotation of ", app_id, " not made durable: ", status.message()));
+  return absl::UnavailableError(
+      "store: the rotation could not be made durable; nothing changed (retry later)");
+}
+
 }  // namespace
 
-SecretRotator::SecretRotator(keyring::Keyring& keyring, Clock clock)
-    : keyring_(keyring), clock_(std::move(clock)) {}
+SecretRotator::SecretRotator(keyring::Keyring& keyring, store::SecretStore& store, Clock clock)
+    : keyring_(keyring), store_(store), clock_(std::move(clock)) {}
 
 absl::StatusOr<RotationResult> SecretRotator::Rotate(
     absl::string_view app_id, keyring::SecretKind kind, SecretSource source,
@@ -52,14 +65,27 @@ absl::StatusOr<RotationResult> SecretRotator::Rotate(
                                            keyring::SecretKindName(kind), " secret is version ",
                                            current, ", not ", *expected_version));
   }
+  // The store keeps times to the microsecond; use the same time in memory so
+  // that a restart changes nothing.
+  const absl::Time created_at = store::ToStoredTime(clock_());
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> next =
-      keyring::SecretVersion::Create(kind, current + 1, secret->key, clock_());
+      keyring::SecretVersion::Create(kind, current + 1, secret->key, created_at);
   if (!next.ok()) return next.status();
 
   RotationResult result;
   result.version = (*next)->version();
   result.fingerprint = std::string((*next)->fingerprint());
-  if (absl::Status s = keyring_.Install(app_id, *std::move(next), current); !s.ok()) return s;
+  // Durable before visible: once the store holds the new version, a crash
+  // loses nothing acknowledged; if it refuses, the keyring is untouched.
+  store::StoredSecret stored{kind, result.version, created_at, std::move(secret->key)};
+  if (absl::Status s = store_.CompareAndSet(app_id, current, stored); !s.ok()) {
+    return StoreFailure(app_id, s);
+  }
+  if (absl::Status s = keyring_.Install(app_id, *std::move(next), current); !s.ok()) {
+    // Cannot happen while this rotator is the keyring's only writer (mu_).
+    LogError(absl::StrCat("rotation of ", app_id, " stored but not installed: ", s.message()));
+    return absl::InternalError("keyring: the rotation was stored but not installed");
+  }
   result.generated_secret = std::move(secret->displayed);
   return result;
 }

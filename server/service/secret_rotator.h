@@ -14,6 +14,7 @@
 #include "server/crypto/secret_bytes.h"
 #include "server/keyring/keyring.h"
 #include "server/keyring/secret_kind.h"
+#include "server/store/secret_store.h"
 
 namespace identity::service {
 
@@ -34,24 +35,31 @@ struct RotationResult {
 
 // SecretRotator carries out RotateSecret after the request has been validated
 // and authorised: parse or generate the secret, check expected_version, build
-// the new version, install it in the keyring. Rotations are serialised (they
-// are rare and each is cheap), so "read the current version, then install
-// current + 1" cannot interleave with another rotation.
+// the new version, write it to the store (durable compare-and-set), install it
+// in the keyring. Rotations are serialised (they are rare), so "read the
+// current version, then install current + 1" cannot interleave with another
+// rotation. A rotation blocks on the store's disk sync: call Rotate() from a
+// thread that may block, not from a gRPC callback.
 class SecretRotator {
  public:
   using Clock = std::function<absl::Time()>;
-  SecretRotator(keyring::Keyring& keyring, Clock clock);
+  // `keyring` and `store` must outlive the rotator and hold the same state
+  // (the keyring filled from the store at start).
+  SecretRotator(keyring::Keyring& keyring, store::SecretStore& store, Clock clock);
 
   // Rotates (or registers) the `kind` secret of `app_id`. kInvalidArgument for
   // a secret that breaks the kind's rules (message prefixed "secret: "),
-  // kAborted if `expected_version` is set and differs from the current version;
-  // in both cases nothing changes.
+  // kAborted if `expected_version` is set and differs from the current version,
+  // kUnavailable if the store could not make the rotation durable (details in
+  // the server log); in all these cases nothing changes. The keyring serves
+  // the new version only after the store holds it.
   absl::StatusOr<RotationResult> Rotate(absl::string_view app_id, keyring::SecretKind kind,
                                         SecretSource source,
                                         std::optional<std::uint64_t> expected_version);
 
  private:
   keyring::Keyring& keyring_;
+  store::SecretStore& store_;
   const Clock clock_;
   std::mutex mu_;  // serialises Rotate()
 };

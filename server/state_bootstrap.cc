@@ -1,0 +1,144 @@
+#include "server/state_bootstrap.h"
+
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "server/common/log.h"
+#include "server/config/keyring_seeder.h"
+#include "server/config/secret_source_reader.h"
+#include "server/crypto/aes256_gcm.h"
+#include "server/crypto/hex.h"
+#include "server/store/embedded_secret_store.h"
+
+namespace identity {
+namespace {
+
+// Installs the current version of each kind of `widget` in `keyring`.
+absl::Status InstallStoredWidget(const store::StoredWidget& widget, keyring::Keyring& keyring) {
+  keyring.Register(widget.app_id);
+  bool installed[keyring::kAllSecretKinds.size()] = {};
+  for (const store::StoredSecret& secret : widget.secrets) {
+    const std::size_t index = static_cast<std::size_t>(secret.kind);
+    if (installed[index]) continue;  // an older version: history only
+    absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> version =
+        keyring::SecretVersion::Create(secret.kind, secret.version, secret.key,
+                                       secret.created_at);
+    if (!version.ok()) {
+      return absl::Status(version.status().code(),
+                          absl::StrCat("widget ", widget.app_id, ", ",
+                                       keyring::SecretKindName(secret.kind), " version ",
+                                       secret.version, ": ", version.status().message()));
+    }
+    if (absl::Status s = keyring.Install(widget.app_id, *std::move(version), 0); !s.ok()) return s;
+    installed[index] = true;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<store::SecretStore>> OpenStore(const StateOptions& options) {
+  store::EmbeddedSecretStore::Options store_options;
+  store_options.previous_versions = options.previous_versions;
+  if (options.state_dir.empty()) {
+    if (!options.master_key_file.empty()) {
+      return absl::InvalidArgumentError("--master_key_file needs --state_dir");
+    }
+    if (!options.allow_memory_only) {
+      return absl::InvalidArgumentError(
+          "--state_dir is required (memory-only state is for development with "
+          "--insecure_loopback only)");
+    }
+    LogWarning(
+        "NO --state_dir: state is kept IN MEMORY ONLY. Every rotation is lost when identityd "
+        "stops or crashes. For development only; run with --state_dir and a master key.");
+    return store::EmbeddedSecretStore::OpenInMemory(store_options);
+  }
+  absl::StatusOr<crypto::SecretBytes> master_key = ReadMasterKey(options.master_key_file);
+  if (!master_key.ok()) return master_key.status();
+  return store::EmbeddedSecretStore::Open(options.state_dir, *master_key, store_options);
+}
+
+}  // namespace
+
+absl::StatusOr<crypto::SecretBytes> ReadMasterKey(const std::string& file) {
+  const std::string source =
+      file.empty() ? absl::StrCat("environment variable ", kMasterKeyEnv)
+                   : absl::StrCat("master key file ", file);
+  absl::StatusOr<crypto::SecretBytes> text =
+      file.empty() ? config::ReadSecretEnv(kMasterKeyEnv) : config::ReadSecretFile(file);
+  if (!text.ok()) {
+    if (file.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--state_dir needs a master key: set --master_key_file or ", kMasterKeyEnv));
+    }
+    return text.status();
+  }
+  absl::StatusOr<crypto::SecretBytes> key = crypto::StrictHexDecode(text->view());
+  if (!key.ok() || key->size() != crypto::Aes256Gcm::kKeySize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": must hold 64 hex characters (32 bytes), e.g. from "
+                             "`openssl rand -hex 32`"));
+  }
+  return key;
+}
+
+absl::StatusOr<std::unique_ptr<store::SecretStore>> BootstrapState(
+    const StateOptions& options, const config::ServerConfig* config, keyring::Keyring& keyring,
+    absl::Time now) {
+  absl::StatusOr<std::unique_ptr<store::SecretStore>> store = OpenStore(options);
+  if (!store.ok()) return store.status();
+
+  absl::StatusOr<std::vector<store::StoredWidget>> stored = (*store)->LoadAll();
+  if (!stored.ok()) return stored.status();
+  absl::flat_hash_set<std::string> known;
+  for (const store::StoredWidget& widget : *stored) {
+    if (absl::Status s = InstallStoredWidget(widget, keyring); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(options.state_dir, ": ", s.message()));
+    }
+    known.insert(widget.app_id);
+  }
+  if (!options.state_dir.empty()) {
+    LogInfo(absl::StrCat("loaded ", stored->size(), " widget(s) from ", options.state_dir));
+  }
+  if (config == nullptr) return store;
+
+  // Read and check every secret to seed before writing anything, so that a
+  // bad config entry leaves the store untouched.
+  std::vector<store::StoredWidget> to_seed;
+  for (const config::WidgetConfig& widget : config->widgets) {
+    const bool has_secrets = widget.email_hash_secret.has_value() || widget.jwt_secret.has_value();
+    if (known.contains(widget.app_id)) {
+      if (has_secrets) {
+        LogInfo(absl::StrCat(widget.json_path, " (", widget.app_id,
+                             "): already in the store, which wins; its secrets in the config "
+                             "are not used (rotate with RotateSecret instead)"));
+      }
+      continue;
+    }
+    store::StoredWidget seed;
+    seed.app_id = widget.app_id;
+    const std::pair<const std::optional<config::SecretSourceConfig>*, keyring::SecretKind>
+        slots[] = {{&widget.email_hash_secret, keyring::SecretKind::kEmailHash},
+                   {&widget.jwt_secret, keyring::SecretKind::kJwt}};
+    for (const auto& [source, kind] : slots) {
+      if (!source->has_value()) continue;
+      absl::StatusOr<crypto::SecretBytes> key = config::ReadInitialSecretKey(**source, kind);
+      if (!key.ok()) return key.status();
+      seed.secrets.push_back(store::StoredSecret{kind, 1, store::ToStoredTime(now), *std::move(key)});
+    }
+    to_seed.push_back(std::move(seed));
+  }
+  for (const store::StoredWidget& seed : to_seed) {
+    if (absl::Status s = (*store)->CreateWidget(seed); !s.ok()) {
+      return absl::Status(s.code(),
+                          absl::StrCat("seeding widget ", seed.app_id, ": ", s.message()));
+    }
+    if (absl::Status s = InstallStoredWidget(seed, keyring); !s.ok()) return s;
+  }
+  if (!to_seed.empty()) {
+    LogInfo(absl::StrCat("registered ", to_seed.size(), " new widget(s) from the config"));
+  }
+  return store;
+}
+
+}  // namespace identity
