@@ -72,24 +72,16 @@ absl::StatusOr<v1::RotateSecretResponse> IdentityClient::RotateSecret(
 absl::StatusOr<v1::GetWidgetResponse> IdentityClient::GetWidget(absl::string_view app_id) const {
   v1::GetWidgetRequest request;
   request.set_app_id(std::string(app_id));
-  v1::GetWidgetResponse response;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  if (grpc::Status s = stub_->GetWidget(&context, request, &response); !s.ok()) {
-    return FromGrpcStatus(s);
-  }
-  return response;
+  return Call<v1::GetWidgetResponse>(request, [](auto& stub, auto... args) {
+    return stub.GetWidget(args...);
+  });
 }
 
 absl::StatusOr<v1::ListWidgetsResponse> IdentityClient::ListWidgets(
     const v1::ListWidgetsRequest& request) const {
-  v1::ListWidgetsResponse response;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  if (grpc::Status s = stub_->ListWidgets(&context, request, &response); !s.ok()) {
-    return FromGrpcStatus(s);
-  }
-  return response;
+  return Call<v1::ListWidgetsResponse>(request, [](auto& stub, auto... args) {
+    return stub.ListWidgets(args...);
+  });
 }
 
 absl::StatusOr<v1::ListWidgetsResponse> IdentityClient::ListWidgetsAll(int page_size) const {
