@@ -39,12 +39,13 @@ absl::Status VerifyKeyCheck(const crypto::Aes256Gcm& aead, absl::string_view byt
     return absl::DataLossError("not an identityd key check file (bad magic)");
   }
   if (!header.U16(format)) return absl::DataLossError("truncated: ends in the header");
+  // The checksum first: a flipped bit in the version field is damage.
+  absl::StatusOr<absl::string_view> body = internal::StripChecksum(bytes);
+  if (!body.ok()) return body.status();
   if (format != kFormat) {
     return absl::FailedPreconditionError(
         absl::StrCat("key check format version ", format, " is not supported"));
   }
-  absl::StatusOr<absl::string_view> body = internal::StripChecksum(bytes);
-  if (!body.ok()) return body.status();
   internal::ByteReader r(*body);
   std::uint16_t sealed_len = 0;
   absl::string_view sealed;

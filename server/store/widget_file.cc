@@ -62,8 +62,10 @@ std::string EncodeWidgetFile(const WidgetFileContents& contents) {
 }
 
 absl::StatusOr<WidgetFileContents> DecodeWidgetFile(absl::string_view bytes) {
-  // The magic and version first, so that a file from a newer identityd gets
-  // a message saying so rather than "checksum mismatch".
+  // The checksum before the format version: a flipped bit in the version
+  // field is damage, not a file from a newer identityd. Every format keeps
+  // the trailing SHA-256, so an intact file of an unknown format still gets a
+  // message saying so.
   ByteReader header(bytes);
   absl::string_view magic;
   std::uint16_t format = 0;
@@ -71,13 +73,13 @@ absl::StatusOr<WidgetFileContents> DecodeWidgetFile(absl::string_view bytes) {
     return absl::DataLossError("not an identityd widget file (bad magic)");
   }
   if (!header.U16(format)) return absl::DataLossError("truncated: ends in the header");
+  absl::StatusOr<absl::string_view> body = internal::StripChecksum(bytes);
+  if (!body.ok()) return body.status();
   if (format != kWidgetFileFormat) {
     return absl::FailedPreconditionError(absl::StrCat(
         "widget file format version ", format, " is not supported by this identityd (it reads ",
         kWidgetFileFormat, "); was it written by a newer release?"));
   }
-  absl::StatusOr<absl::string_view> body = internal::StripChecksum(bytes);
-  if (!body.ok()) return body.status();
 
   ByteReader r(*body);
   r.Bytes(kWidgetFileMagic.size() + 2, magic);  // checked above

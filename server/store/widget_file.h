@@ -77,11 +77,13 @@ struct WidgetFileContents {
 // rules above (DecodeWidgetFile checks them).
 std::string EncodeWidgetFile(const WidgetFileContents& contents);
 
-// Parses and checks a widget file: magic, format version, checksum, lengths,
+// Parses and checks a widget file: magic, checksum, format version, lengths,
 // app_id rule, kinds, entry order. Does not open the sealed keys. kDataLoss
 // with a message saying what is wrong (e.g. "checksum mismatch: the file is
-// corrupted or truncated"); kFailedPrecondition for a format version this
-// build does not know.
+// corrupted or truncated"); kFailedPrecondition for an intact file (checksum
+// right) of a format version this build does not know. Every format version
+// keeps the magic, the version field and the trailing SHA-256 where version 1
+// has them, so that damage and "too new" are told apart.
 absl::StatusOr<WidgetFileContents> DecodeWidgetFile(absl::string_view bytes);
 
 // The associated data sealed with each key: a label, then app_id, kind,

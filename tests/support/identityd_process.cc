@@ -2,7 +2,12 @@
 
 #include <signal.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -14,9 +19,18 @@ namespace identity::testing {
 std::string IdentitydPath() { return IDENTITYD_PATH; }
 std::string IdentityctlPath() { return IDENTITYCTL_PATH; }
 
-absl::StatusOr<std::unique_ptr<IdentitydProcess>> IdentitydProcess::Start(Options options) {
-  std::unique_ptr<IdentitydProcess> server(new IdentitydProcess());
-  const std::string port_file = server->dir_.File("port");
+std::string IdentitydProcess::NewMasterKeyHex() {
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  std::string bytes(32, '\0');
+  if (!urandom.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+    std::fprintf(stderr, "cannot read /dev/urandom\n");
+    std::abort();
+  }
+  return absl::BytesToHexString(bytes);
+}
+
+std::vector<std::string> IdentitydProcess::PrepareArgv(Options& options) {
+  const std::string port_file = dir_.File("port");
   std::vector<std::string> argv = {IdentitydPath(),
                                    absl::StrCat("--listen=", options.listen_host, ":0"),
                                    absl::StrCat("--port_file=", port_file), "--insecure_loopback"};
@@ -26,21 +40,53 @@ absl::StatusOr<std::unique_ptr<IdentitydProcess>> IdentitydProcess::Start(Option
       nlohmann::json entry = {{"app_id", w.app_id}};
       if (w.email_hash_secret.has_value()) {
         const std::string file = absl::StrCat(w.app_id, ".email_hash.secret");
-        WriteFileOrDie(server->dir_.File(file), *w.email_hash_secret + "\n");
+        WriteFileOrDie(dir_.File(file), *w.email_hash_secret + "\n");
         entry["email_hash_secret"] = {{"file", file}};
       }
       if (w.jwt_secret.has_value()) {
         const std::string file = absl::StrCat(w.app_id, ".jwt.secret");
-        WriteFileOrDie(server->dir_.File(file), *w.jwt_secret + "\n");
+        WriteFileOrDie(dir_.File(file), *w.jwt_secret + "\n");
         entry["jwt_secret"] = {{"file", file}};
       }
       widgets.push_back(entry);
     }
-    const std::string config = server->dir_.File("identityd.json");
+    const std::string config = dir_.File("identityd.json");
     WriteFileOrDie(config, nlohmann::json{{"widgets", widgets}}.dump(2));
     argv.push_back(absl::StrCat("--config=", config));
   }
+  if (!options.state_dir.empty()) {
+    argv.push_back(absl::StrCat("--state_dir=", options.state_dir));
+  }
+  if (!options.master_key_hex.empty()) {
+    const std::string key_file = dir_.File("master.key");
+    WriteFileOrDie(key_file, options.master_key_hex + "\n");
+    argv.push_back(absl::StrCat("--master_key_file=", key_file));
+  }
+  if (options.previous_versions.has_value()) {
+    argv.push_back(absl::StrCat("--previous_versions=", *options.previous_versions));
+  }
   for (std::string& flag : options.extra_flags) argv.push_back(std::move(flag));
+  return argv;
+}
+
+absl::StatusOr<RunResult> IdentitydProcess::StartExpectingFailure(Options options) {
+  IdentitydProcess attempt;
+  std::vector<std::string> argv = attempt.PrepareArgv(options);
+  absl::StatusOr<RunResult> result =
+      RunProgram(argv, attempt.dir_.path(), "", absl::Seconds(20), options.env);
+  if (!result.ok()) return result.status();
+  if (!ReadFileOrEmpty(attempt.dir_.File("port")).empty() || !result->exit.exited) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "identityd started (or was killed) instead of refusing to start; its log:\n",
+        result->stdout_text, result->stderr_text));
+  }
+  return result;
+}
+
+absl::StatusOr<std::unique_ptr<IdentitydProcess>> IdentitydProcess::Start(Options options) {
+  std::unique_ptr<IdentitydProcess> server(new IdentitydProcess());
+  const std::string port_file = server->dir_.File("port");
+  std::vector<std::string> argv = server->PrepareArgv(options);
 
   Subprocess::Options spawn;
   spawn.argv = std::move(argv);
@@ -77,6 +123,12 @@ absl::StatusOr<std::unique_ptr<IdentitydProcess>> IdentitydProcess::Start(Option
 absl::StatusOr<ExitInfo> IdentitydProcess::Stop(absl::Duration timeout) {
   process_->Signal(SIGTERM);
   return process_->Wait(timeout);
+}
+
+absl::Status IdentitydProcess::Kill() {
+  process_->Signal(SIGKILL);
+  absl::StatusOr<ExitInfo> exit = process_->Wait(absl::Seconds(20));
+  return exit.status();
 }
 
 std::string IdentitydProcess::Logs() const {

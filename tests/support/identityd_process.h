@@ -44,7 +44,25 @@ class IdentitydProcess {
     std::map<std::string, std::string> env;
     // Without a config file when false (widgets are then ignored).
     bool write_config = true;
+    // The state directory (--state_dir); empty for memory-only state. Give a
+    // directory the test owns (e.g. a TempDir) to keep it across restarts.
+    std::string state_dir;
+    // The master key as displayed (64 hex characters), written to a file
+    // (mode 0600) in the server's directory and named by --master_key_file.
+    // Empty: no --master_key_file (identityd then reads IDENTITYD_MASTER_KEY,
+    // which `env` may set).
+    std::string master_key_hex;
+    // --previous_versions, if set.
+    std::optional<int> previous_versions;
   };
+
+  // A fresh random master key as 64 lowercase hex characters.
+  static std::string NewMasterKeyHex();
+
+  // Runs identityd with `options` expecting it to refuse to start: waits
+  // (bounded) for it to exit and returns how it ended with its logs.
+  // kFailedPrecondition (with the logs) if it started serving instead.
+  static absl::StatusOr<RunResult> StartExpectingFailure(Options options);
 
   // Starts identityd and waits (bounded) until it is serving. On failure the
   // status message carries the server's log.
@@ -60,6 +78,10 @@ class IdentitydProcess {
   // Sends SIGTERM and waits up to `timeout` for the process to end.
   absl::StatusOr<ExitInfo> Stop(absl::Duration timeout = absl::Seconds(20));
 
+  // Kills the process with SIGKILL (no clean-up of any kind, as in a crash)
+  // and reaps it.
+  absl::Status Kill();
+
   // Everything the server wrote to stdout and stderr so far.
   std::string Logs() const;
 
@@ -72,6 +94,9 @@ class IdentitydProcess {
 
  private:
   IdentitydProcess() = default;
+
+  // Writes the config and key files and builds the command line.
+  std::vector<std::string> PrepareArgv(Options& options);
 
   TempDir dir_;
   std::unique_ptr<Subprocess> process_;
