@@ -32,24 +32,12 @@ absl::StatusOr<std::string> MakeKeyCheck(const crypto::Aes256Gcm& aead) {
 }
 
 absl::Status VerifyKeyCheck(const crypto::Aes256Gcm& aead, absl::string_view bytes) {
-  internal::ByteReader header(bytes);
-  absl::string_view magic;
-  std::uint16_t format = 0;
-  if (!header.Bytes(kMagic.size(), magic) || magic != kMagic) {
-    return absl::DataLossError("not an identityd key check file (bad magic)");
-  }
-  if (!header.U16(format)) return absl::DataLossError("truncated: ends in the header");
-  // The checksum first: a flipped bit in the version field is damage.
-  absl::StatusOr<absl::string_view> body = internal::StripChecksum(bytes);
+  absl::StatusOr<absl::string_view> body =
+      internal::OpenStateFile(bytes, kMagic, kFormat, "key check file");
   if (!body.ok()) return body.status();
-  if (format != kFormat) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("key check format version ", format, " is not supported"));
-  }
   internal::ByteReader r(*body);
   std::uint16_t sealed_len = 0;
   absl::string_view sealed;
-  r.Bytes(kMagic.size() + 2, magic);  // checked above
   if (!r.U16(sealed_len) || !r.Bytes(sealed_len, sealed) || r.remaining() != 0) {
     return absl::DataLossError("corrupted: bad sealed length");
   }

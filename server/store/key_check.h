@@ -29,7 +29,7 @@ absl::StatusOr<std::string> MakeKeyCheck(const crypto::Aes256Gcm& aead);
 // Checks a key check file against `aead`. kDataLoss if the file is damaged
 // (bad magic, truncated, checksum mismatch); kPermissionDenied if it is intact
 // but does not open with this key (the master key is not the one that made the
-// state directory); kFailedPrecondition for an unknown format version.
+// state directory); kFailedPrecondition for an intact file of an unknown format version.
 absl::Status VerifyKeyCheck(const crypto::Aes256Gcm& aead, absl::string_view bytes);
 
 }  // namespace identity::store

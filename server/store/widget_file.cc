@@ -62,27 +62,10 @@ std::string EncodeWidgetFile(const WidgetFileContents& contents) {
 }
 
 absl::StatusOr<WidgetFileContents> DecodeWidgetFile(absl::string_view bytes) {
-  // The checksum before the format version: a flipped bit in the version
-  // field is damage, not a file from a newer identityd. Every format keeps
-  // the trailing SHA-256, so an intact file of an unknown format still gets a
-  // message saying so.
-  ByteReader header(bytes);
-  absl::string_view magic;
-  std::uint16_t format = 0;
-  if (!header.Bytes(kWidgetFileMagic.size(), magic) || magic != kWidgetFileMagic) {
-    return absl::DataLossError("not an identityd widget file (bad magic)");
-  }
-  if (!header.U16(format)) return absl::DataLossError("truncated: ends in the header");
-  absl::StatusOr<absl::string_view> body = internal::StripChecksum(bytes);
+  absl::StatusOr<absl::string_view> body =
+      internal::OpenStateFile(bytes, kWidgetFileMagic, kWidgetFileFormat, "widget file");
   if (!body.ok()) return body.status();
-  if (format != kWidgetFileFormat) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "widget file format version ", format, " is not supported by this identityd (it reads ",
-        kWidgetFileFormat, "); was it written by a newer release?"));
-  }
-
   ByteReader r(*body);
-  r.Bytes(kWidgetFileMagic.size() + 2, magic);  // checked above
   WidgetFileContents contents;
   std::uint16_t app_id_len = 0;
   absl::string_view app_id;

@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 
 namespace identity::store::internal {
 namespace {
@@ -74,6 +75,26 @@ absl::StatusOr<absl::string_view> StripChecksum(absl::string_view bytes) {
     return absl::DataLossError("checksum mismatch: the file is corrupted or truncated");
   }
   return body;
+}
+
+absl::StatusOr<absl::string_view> OpenStateFile(absl::string_view bytes, absl::string_view magic,
+                                                std::uint16_t format, absl::string_view what) {
+  ByteReader header(bytes);
+  absl::string_view found;
+  std::uint16_t found_format = 0;
+  if (!header.Bytes(magic.size(), found) || found != magic) {
+    return absl::DataLossError(absl::StrCat("not an identityd ", what, " (bad magic)"));
+  }
+  if (!header.U16(found_format)) return absl::DataLossError("truncated: ends in the header");
+  absl::StatusOr<absl::string_view> body = StripChecksum(bytes);
+  if (!body.ok()) return body.status();
+  if (found_format != format) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, " format version ", found_format,
+                     " is not supported by this identityd (it reads ", format,
+                     "); was it written by a newer release?"));
+  }
+  return body->substr(magic.size() + 2);
 }
 
 }  // namespace identity::store::internal

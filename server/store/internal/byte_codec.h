@@ -52,6 +52,17 @@ void AppendChecksum(std::string& out);
 // checksum does not match.
 absl::StatusOr<absl::string_view> StripChecksum(absl::string_view bytes);
 
+// Opens a state file: checks its `magic`, its checksum, then its format
+// version (the u16 after the magic) against `format`, in that order, so that
+// a flipped bit in the version field is damage, not "too new". Returns the
+// bytes after the version and before the checksum. kDataLoss for damage
+// (messages say "not an identityd <what> (bad magic)", "truncated: ...",
+// "checksum mismatch: ..."); kFailedPrecondition for an intact file of
+// another format version. Every format version keeps the magic, the version
+// field and the trailing SHA-256 where version 1 has them.
+absl::StatusOr<absl::string_view> OpenStateFile(absl::string_view bytes, absl::string_view magic,
+                                                std::uint16_t format, absl::string_view what);
+
 }  // namespace identity::store::internal
 
 #endif  // IDENTITY_SERVER_STORE_INTERNAL_BYTE_CODEC_H_
