@@ -225,6 +225,19 @@ TEST_F(StateDirTest, ConfigSeedsOnlyWidgetsTheStoreDoesNotKnow) {
   EXPECT_EQ(ClientFor(*server)->ListWidgetsAll()->widgets_size(), 2);
 }
 
+TEST_F(StateDirTest, BadSeedSecretRefusesTheStartAndWritesNothing) {
+  std::unique_ptr<IdentitydProcess> server = StartOrDie();
+  ASSERT_NE(server, nullptr);
+  ASSERT_TRUE(server->Stop().ok());
+  IdentitydProcess::Options options = Options();
+  options.widgets.push_back(TestWidget{"y", NewEmailHashSecret(), std::nullopt});
+  options.widgets.push_back(TestWidget{"z", std::nullopt, "too-short"});
+  // Every seed is read and checked before the first is written: y is not
+  // stored either.
+  ExpectRefusedNaming(options, "widgets[2].jwt_secret.file");
+  EXPECT_FALSE(std::filesystem::exists(WidgetPath("y")));
+}
+
 TEST_F(StateDirTest, HistoryKeepsTwoPreviousVersionsByDefault) {
   std::unique_ptr<IdentitydProcess> server = StartOrDie();
   ASSERT_NE(server, nullptr);
