@@ -14,6 +14,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,6 +26,7 @@
 #include "server/keyring/keyring.h"
 #include "server/service/identity_service_impl.h"
 #include "server/service/secret_rotator.h"
+#include "server/store/embedded_secret_store.h"
 #include "tests/crypto/jwt_test_verifier.h"
 
 namespace identity::service {
@@ -53,7 +55,7 @@ std::string HexDecoded(absl::string_view hex) {
 class IdentityServiceImplTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SecretRotator seeder(keyring_, [] { return kNow; });
+    SecretRotator seeder(keyring_, *store_, [] { return kNow; });
     const auto imported = [](absl::string_view s) -> SecretSource {
       return crypto::SecretBytes::Copy(s);
     };
@@ -75,7 +77,12 @@ class IdentityServiceImplTest : public ::testing::Test {
     grpc::testing::DefaultReactorTestPeer peer(&context);
     grpc::ServerUnaryReactor* reactor = (service_.*method)(&context, &request, &response);
     EXPECT_EQ(reactor, peer.reactor()) << "the handler must finish its default reactor";
-    EXPECT_TRUE(peer.test_status_set()) << "the handler returned without finishing";
+    // RotateSecret finishes on the service's rotation thread (it waits for the
+    // store); the other handlers finish inline. Bounded wait.
+    for (int i = 0; i < 30000 && !peer.test_status_set(); ++i) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    EXPECT_TRUE(peer.test_status_set()) << "the handler never finished";
     return peer.test_status();
   }
 
@@ -90,7 +97,10 @@ class IdentityServiceImplTest : public ::testing::Test {
   }
 
   keyring::Keyring keyring_;
-  IdentityServiceImpl service_{keyring_, [] { return kNow; }};
+  // In memory: these tests are about the handlers, not durability.
+  std::unique_ptr<store::EmbeddedSecretStore> store_ =
+      *store::EmbeddedSecretStore::OpenInMemory({});
+  IdentityServiceImpl service_{keyring_, *store_, [] { return kNow; }};
 };
 
 IssueEmailHashRequest HashRequest(absl::string_view app_id, absl::string_view email) {

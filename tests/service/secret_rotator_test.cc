@@ -25,6 +25,7 @@
 #include "server/crypto/secret_bytes.h"
 #include "server/keyring/keyring.h"
 #include "server/service/secret_rotator.h"
+#include "server/store/embedded_secret_store.h"
 
 namespace identity::service {
 namespace {
@@ -63,7 +64,10 @@ class SecretRotatorTest : public ::testing::Test {
   }
 
   Keyring keyring_;
-  SecretRotator rotator_{keyring_, [] { return kNow; }};
+  // In memory: these tests are about rotation logic, not durability.
+  std::unique_ptr<store::EmbeddedSecretStore> store_ =
+      *store::EmbeddedSecretStore::OpenInMemory({});
+  SecretRotator rotator_{keyring_, *store_, [] { return kNow; }};
 };
 
 TEST_F(SecretRotatorTest, FirstRotationRegistersTheWidgetAsVersionOne) {
