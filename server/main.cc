@@ -90,8 +90,9 @@ int Run() {
   }
 
   std::optional<config::ServerConfig> config;
-  if (const std::string path = absl::GetFlag(FLAGS_config); !path.empty()) {
-    absl::StatusOr<config::ServerConfig> loaded = config::LoadServerConfigFile(path);
+  const std::string config_path = absl::GetFlag(FLAGS_config);
+  if (!config_path.empty()) {
+    absl::StatusOr<config::ServerConfig> loaded = config::LoadServerConfigFile(config_path);
     if (!loaded.ok()) return Fail(loaded.status().message());
     config = *std::move(loaded);
   }
@@ -102,8 +103,8 @@ int Run() {
   absl::StatusOr<std::unique_ptr<store::SecretStore>> store = BootstrapState(
       {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_master_key_file),
        static_cast<std::size_t>(previous_versions), absl::GetFlag(FLAGS_insecure_loopback)},
-      config.has_value() ? &*config : nullptr, keyring, absl::Now());
-  if (!store.ok()) return Fail(absl::StrCat("refusing to start: ", store.status().message()));
+      config.has_value() ? &*config : nullptr, config_path, keyring, absl::Now());
+  if (!store.ok()) return Fail(store.status().message());
 
   // Block the stop signals in every thread before gRPC starts any, so that
   // only the sigwait() below receives them.

@@ -83,17 +83,20 @@ absl::StatusOr<crypto::SecretBytes> ReadMasterKey(const std::string& file) {
 }
 
 absl::StatusOr<std::unique_ptr<store::SecretStore>> BootstrapState(
-    const StateOptions& options, const config::ServerConfig* config, keyring::Keyring& keyring,
-    absl::Time now) {
+    const StateOptions& options, const config::ServerConfig* config,
+    absl::string_view config_path, keyring::Keyring& keyring, absl::Time now) {
+  const auto refusing = [](const absl::Status& s) {
+    return absl::Status(s.code(), absl::StrCat("refusing to start: ", s.message()));
+  };
   absl::StatusOr<std::unique_ptr<store::SecretStore>> store = OpenStore(options);
-  if (!store.ok()) return store.status();
+  if (!store.ok()) return refusing(store.status());
 
   absl::StatusOr<std::vector<store::StoredWidget>> stored = (*store)->LoadAll();
-  if (!stored.ok()) return stored.status();
+  if (!stored.ok()) return refusing(stored.status());
   absl::flat_hash_set<std::string> known;
   for (const store::StoredWidget& widget : *stored) {
     if (absl::Status s = InstallStoredWidget(widget, keyring); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat(options.state_dir, ": ", s.message()));
+      return refusing(absl::Status(s.code(), absl::StrCat(options.state_dir, ": ", s.message())));
     }
     known.insert(widget.app_id);
   }
@@ -123,21 +126,25 @@ absl::StatusOr<std::unique_ptr<store::SecretStore>> BootstrapState(
     for (const auto& [source, kind] : slots) {
       if (!source->has_value()) continue;
       absl::StatusOr<crypto::SecretBytes> key = config::ReadInitialSecretKey(**source, kind);
-      if (!key.ok()) return key.status();
+      if (!key.ok()) {
+        return absl::Status(key.status().code(),
+                            absl::StrCat(config_path, ": ", key.status().message()));
+      }
       seed.secrets.push_back(store::StoredSecret{kind, 1, store::ToStoredTime(now), *std::move(key)});
     }
     to_seed.push_back(std::move(seed));
   }
   for (const store::StoredWidget& seed : to_seed) {
     if (absl::Status s = (*store)->CreateWidget(seed); !s.ok()) {
-      return absl::Status(s.code(),
-                          absl::StrCat("seeding widget ", seed.app_id, ": ", s.message()));
+      return refusing(absl::Status(
+          s.code(), absl::StrCat("seeding widget ", seed.app_id, ": ", s.message())));
     }
-    if (absl::Status s = InstallStoredWidget(seed, keyring); !s.ok()) return s;
+    if (absl::Status s = InstallStoredWidget(seed, keyring); !s.ok()) return refusing(s);
   }
-  if (!to_seed.empty()) {
-    LogInfo(absl::StrCat("registered ", to_seed.size(), " new widget(s) from the config"));
-  }
+  LogInfo(absl::StrCat("loaded ", config->widgets.size(), " widget(s) from ", config_path, " (",
+                       to_seed.size(), " new, seeded into the store; ",
+                       config->widgets.size() - to_seed.size(),
+                       " already in the store, which wins)"));
   return store;
 }
 

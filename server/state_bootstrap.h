@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/config/server_config.h"
 #include "server/crypto/secret_bytes.h"
@@ -38,16 +39,18 @@ absl::StatusOr<crypto::SecretBytes> ReadMasterKey(const std::string& file);
 
 // Start-up: opens the store `options` describe, fills `keyring` from it (every
 // stored widget, the current version of each kind), then seeds from `config`
-// (may be null) each widget the store does not know yet: its initial secrets
-// are written to the store as version 1, then installed. For a widget the
-// store knows, the store wins and the config's secrets are not read (a log
-// line says so). Fails, so that identityd refuses to start, on a wrong master
-// key or any damaged state file (the error names the file and nothing on disk
-// is changed), or a bad initial secret of a widget to be seeded. Without a
-// state directory, refuses unless `options.allow_memory_only`, and warns.
+// (may be null; read from the file `config_path`) each widget the store does
+// not know yet: its initial secrets are written to the store as version 1,
+// then installed. For a widget the store knows, the store wins and the
+// config's secrets are not read (a log line says so). Fails, so that identityd
+// refuses to start, on a wrong master key or any damaged state file (message
+// "refusing to start: FILE: ..."; nothing on disk is changed), or a bad
+// initial secret of a widget to be seeded (message "CONFIG_PATH: JSON_PATH:
+// ..."; nothing is written). Without a state directory, refuses unless
+// `options.allow_memory_only`, and warns.
 absl::StatusOr<std::unique_ptr<store::SecretStore>> BootstrapState(
-    const StateOptions& options, const config::ServerConfig* config, keyring::Keyring& keyring,
-    absl::Time now);
+    const StateOptions& options, const config::ServerConfig* config,
+    absl::string_view config_path, keyring::Keyring& keyring, absl::Time now);
 
 }  // namespace identity
 

@@ -503,14 +503,24 @@ TEST(LoopbackListenTest, Ipv6LoopbackAndLocalhostServe) {
   }
 }
 
-TEST(StateDirTest, NotYetPersistingIsSaidInTheLog) {
+// The state directory itself is tested in tests/store/; here only what a
+// start-up without one (or with a bad key file) says.
+TEST(StateDirTest, MemoryOnlyStateIsSaidInTheLog) {
+  std::unique_ptr<testing::IdentitydProcess> server = StartServer(StandardServerOptions());
+  ASSERT_NE(server, nullptr);
+  EXPECT_THAT(server->Logs(), HasSubstr("WARNING identityd: NO --state_dir: state is kept IN "
+                                        "MEMORY ONLY. Every rotation is lost"));
+}
+
+TEST(StateDirTest, UnreadableMasterKeyFileRefusesTheStart) {
   testing::IdentitydProcess::Options options = StandardServerOptions();
   options.extra_flags = {"--state_dir=/nonexistent/state", "--master_key_file=/nonexistent/key"};
-  std::unique_ptr<testing::IdentitydProcess> server = StartServer(options);
-  ASSERT_NE(server, nullptr);
-  EXPECT_THAT(server->Logs(),
-              HasSubstr("WARNING identityd: --state_dir/--master_key_file are accepted but not "
-                        "used yet: rotations live in memory only and are lost at restart"));
+  absl::StatusOr<testing::RunResult> run =
+      testing::IdentitydProcess::StartExpectingFailure(options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit.exit_code, 1);
+  EXPECT_THAT(run->stderr_text, HasSubstr("refusing to start"));
+  EXPECT_THAT(run->stderr_text, HasSubstr("/nonexistent/key"));
 }
 
 // ---------------------------------------------------------------------------
@@ -589,7 +599,8 @@ TEST_F(StandardServicesTest, ReflectionListsServicesAndDescribesTheContract) {
     std::vector<std::string> methods;
     for (const auto& m : file.service(0).method()) methods.push_back(m.name());
     EXPECT_THAT(methods,
-                UnorderedElementsAre("IssueEmailHash", "IssueWidgetToken", "RotateSecret"));
+                UnorderedElementsAre("IssueEmailHash", "IssueWidgetToken", "RotateSecret",
+                                     "GetWidget", "ListWidgets"));
   }
   EXPECT_TRUE(found);
   stream->WritesDone();

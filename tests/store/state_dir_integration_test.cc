@@ -118,12 +118,17 @@ class StateDirTest : public ::testing::Test {
 
   // Starts identityd with `options` expecting it to refuse, with a log naming
   // `path`, and checks that the state directory did not change.
-  void ExpectRefusedNaming(IdentitydProcess::Options options, const std::string& path) {
+  // A config error names the config file and JSON path instead, without
+  // "refusing to start" (`state_error` false).
+  void ExpectRefusedNaming(IdentitydProcess::Options options, const std::string& path,
+                           bool state_error = true) {
     const std::map<std::string, std::string> before = Snapshot();
     absl::StatusOr<RunResult> run = IdentitydProcess::StartExpectingFailure(std::move(options));
     ASSERT_TRUE(run.ok()) << run.status();
     EXPECT_NE(run->exit.exit_code, 0);
-    EXPECT_THAT(run->stderr_text, HasSubstr("refusing to start"));
+    if (state_error) {
+      EXPECT_THAT(run->stderr_text, HasSubstr("refusing to start: "));
+    }
     EXPECT_THAT(run->stderr_text, HasSubstr(path));
     EXPECT_THAT(run->stderr_text, Not(HasSubstr(master_key_)));
     EXPECT_EQ(Snapshot(), before) << "a refused start changed the state directory";
@@ -234,7 +239,7 @@ TEST_F(StateDirTest, BadSeedSecretRefusesTheStartAndWritesNothing) {
   options.widgets.push_back(TestWidget{"z", std::nullopt, "too-short"});
   // Every seed is read and checked before the first is written: y is not
   // stored either.
-  ExpectRefusedNaming(options, "widgets[2].jwt_secret.file");
+  ExpectRefusedNaming(options, "identityd.json: widgets[2].jwt_secret.file", false);
   EXPECT_FALSE(std::filesystem::exists(WidgetPath("y")));
 }
 
