@@ -25,6 +25,7 @@
 #include "server/config/server_config.h"
 #include "server/keyring/keyring.h"
 #include "server/listen_address.h"
+#include "server/server_security.h"
 #include "server/service/identity_service_impl.h"
 
 ABSL_FLAG(std::string, listen, "",
@@ -38,9 +39,6 @@ ABSL_FLAG(std::string, state_dir, "",
           "rotations are held in memory only (see README, \"Not done yet\").");
 ABSL_FLAG(std::string, master_key_file, "",
           "File holding the master key that seals --state_dir. NOT YET USED (see --state_dir).");
-ABSL_FLAG(bool, insecure_loopback, false,
-          "Development only: serve plain-text gRPC (no TLS, no caller identity). Refused unless "
-          "--listen names a loopback address.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, write the bound port to this file once serving (for --listen=HOST:0).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -73,15 +71,10 @@ int Run() {
   if (listen.empty()) return Fail("--listen is required, e.g. --listen=127.0.0.1:50051");
   absl::StatusOr<ListenAddress> address = ParseListenAddress(listen);
   if (!address.ok()) return Fail(address.status().message());
-  if (!absl::GetFlag(FLAGS_insecure_loopback)) {
-    return Fail(
-        "TLS is not available in this version: pass --insecure_loopback with a loopback "
-        "--listen address for development (plain text, no caller identity)");
-  }
-  if (!IsLoopbackHost(address->host)) {
-    return Fail(absl::StrCat("--insecure_loopback refused: ", address->host,
-                             " is not a loopback address (use 127.0.0.1, ::1 or localhost)"));
-  }
+  // TLS files, policy, limits (server/server_security.h): checked before any
+  // secret is loaded.
+  absl::StatusOr<std::unique_ptr<ServerSecurity>> security = ServerSecurity::FromFlags(*address);
+  if (!security.ok()) return Fail(security.status().message());
   if (!absl::GetFlag(FLAGS_state_dir).empty() || !absl::GetFlag(FLAGS_master_key_file).empty()) {
     LogWarning(
         "--state_dir/--master_key_file are accepted but not used yet: rotations live in "
@@ -106,7 +99,8 @@ int Run() {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  service::IdentityServiceImpl service(keyring);
+  service::IdentityServiceImpl service(
+      keyring, service::AccessControl{&(*security)->authorizer(), (*security)->rate_limiter()});
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -114,9 +108,7 @@ int Run() {
   // would bind silently and take half the calls. Fail on a busy port instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int bound_port = 0;
-  LogWarning(absl::StrCat("serving PLAIN-TEXT gRPC on ", listen,
-                          " (--insecure_loopback): for development only"));
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound_port);
+  (*security)->ConfigureServer(listen, builder, &bound_port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
@@ -160,7 +152,9 @@ int main(int argc, char** argv) {
   // something a production server should pay for.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
-      "identityd --listen=HOST:PORT [--config=FILE] [--insecure_loopback] ...\n"
+      "identityd --listen=HOST:PORT [--config=FILE]\n"
+      "          (--tls_cert_file=F --tls_key_file=F --tls_client_ca_file=F "
+      "--authz_policy_file=F | --insecure_loopback) ...\n"
       "Signs chat-widget identity proofs (HMAC email hashes and HS256 JWTs) with secrets\n"
       "that only it holds. See README.md.");
   absl::FlagsUsageConfig usage;
@@ -170,5 +164,12 @@ int main(int argc, char** argv) {
   };
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
-  return identity::Run();
+  // Before anything reads a secret: non-dumpable process, secure heap.
+  if (absl::Status s = identity::ProtectProcessFromFlags(); !s.ok()) {
+    return identity::Fail(s.message());
+  }
+  const int exit_code = identity::Run();
+  // Run() has destroyed the keyring: every secret is released and cleansed.
+  identity::LogSecretMemoryAtShutdown();
+  return exit_code;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "server/authz/grpc_caller_identity.h"
 #include "server/crypto/email_hasher.h"
 #include "server/crypto/jwt_signer.h"
 #include "server/keyring/app_id.h"
@@ -30,6 +31,33 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// Overwrites a string that held a secret before its memory is released.
+void CleanseString(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+}
+
+// The reactor of RotateSecret: once gRPC is done with the call (the response
+// is on the wire), it cleanses the secret the request carried and the one the
+// response returned, before gRPC frees both messages. (Copies inside gRPC's
+// own buffers are out of reach; see README, "Security model".)
+class RotateSecretReactor final : public grpc::ServerUnaryReactor {
+ public:
+  RotateSecretReactor(const RotateSecretRequest* request, RotateSecretResponse* response)
+      // gRPC allocated the request as a mutable message and hands it to the
+      // handler as const only to say "do not change it while handling".
+      : request_(const_cast<RotateSecretRequest*>(request)), response_(response) {}
+
+  void OnDone() override {
+    if (request_->has_secret()) CleanseString(*request_->mutable_secret());
+    CleanseString(*response_->mutable_generated_secret());
+    delete this;
+  }
+
+ private:
+  RotateSecretRequest* const request_;
+  RotateSecretResponse* const response_;
+};
+
 // The claim in the request, if set, checked against the claim rules.
 absl::StatusOr<std::optional<absl::string_view>> OptionalClaim(absl::string_view field,
                                                                bool has, const std::string& value,
@@ -52,31 +80,68 @@ std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind) 
 
 }  // namespace
 
-IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, Clock clock)
-    : keyring_(keyring), clock_(std::move(clock)), rotator_(keyring, clock_) {}
+IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, AccessControl access,
+                                         Clock clock)
+    : keyring_(keyring), access_(access), clock_(std::move(clock)), rotator_(keyring, clock_) {}
+
+absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
+    grpc::CallbackServerContext& context) {
+  absl::StatusOr<authz::CallerIdentity> caller = authz::CallerIdentityFromContext(context);
+  if (!caller.ok()) return caller.status();
+  if (absl::Status s = access_.authorizer->CheckAuthenticated(*caller); !s.ok()) return s;
+  // Before validation, so that a flood of malformed requests is limited too.
+  if (access_.rate_limiter != nullptr) {
+    const limits::RateDecision decision = access_.rate_limiter->TryAcquire(caller->principal);
+    if (!decision.allowed) {
+      const std::string ms = absl::StrCat(absl::ToInt64Milliseconds(decision.retry_after));
+      context.AddTrailingMetadata(kRetryAfterMsTrailer, ms);
+      context.AddTrailingMetadata("grpc-retry-pushback-ms", ms);
+      const limits::RateLimit& limit = access_.rate_limiter->limit();
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "rate limit: principal \"", caller->principal, "\" may make ", limit.per_second,
+          " calls per second (bursts of ", limit.burst, "); retry in ", ms, " ms"));
+    }
+  }
+  return caller;
+}
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(
     grpc::CallbackServerContext* context, const IssueEmailHashRequest* request,
     IssueEmailHashResponse* response) {
-  return Reply(context, HandleIssueEmailHash(*request, *response));
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
+  if (!caller.ok()) return Reply(context, caller.status());
+  return Reply(context, HandleIssueEmailHash(*caller, *request, *response));
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
     grpc::CallbackServerContext* context, const IssueWidgetTokenRequest* request,
     IssueWidgetTokenResponse* response) {
-  return Reply(context, HandleIssueWidgetToken(*request, *response));
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
+  if (!caller.ok()) return Reply(context, caller.status());
+  return Reply(context, HandleIssueWidgetToken(*caller, *request, *response));
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServerContext* context,
                                                             const RotateSecretRequest* request,
                                                             RotateSecretResponse* response) {
-  return Reply(context, HandleRotateSecret(*request, *response));
+  auto* reactor = new RotateSecretReactor(request, response);
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
+  const absl::Status status =
+      caller.ok() ? HandleRotateSecret(*caller, *request, *response) : caller.status();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
 }
 
-absl::Status IdentityServiceImpl::HandleIssueEmailHash(const IssueEmailHashRequest& request,
+absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdentity& caller,
+                                                       const IssueEmailHashRequest& request,
                                                        IssueEmailHashResponse& response) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kIssueEmailHash,
+                                                     request.app_id());
+      !s.ok()) {
+    return s;
+  }
 
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
       keyring_.Current(request.app_id(), keyring::SecretKind::kEmailHash);
@@ -89,7 +154,8 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const IssueEmailHashReque
   return absl::OkStatus();
 }
 
-absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const IssueWidgetTokenRequest& request,
+absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIdentity& caller,
+                                                         const IssueWidgetTokenRequest& request,
                                                          IssueWidgetTokenResponse& response) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
@@ -122,6 +188,11 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const IssueWidgetTokenR
   absl::StatusOr<absl::Duration> ttl =
       ValidateTtl(request.has_ttl(), request.ttl().seconds(), request.ttl().nanos());
   if (!ttl.ok()) return ttl.status();
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kIssueWidgetToken,
+                                                     request.app_id());
+      !s.ok()) {
+    return s;
+  }
 
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
       keyring_.Current(request.app_id(), keyring::SecretKind::kJwt);
@@ -138,7 +209,8 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const IssueWidgetTokenR
   return absl::OkStatus();
 }
 
-absl::Status IdentityServiceImpl::HandleRotateSecret(const RotateSecretRequest& request,
+absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity& caller,
+                                                     const RotateSecretRequest& request,
                                                      RotateSecretResponse& response) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
@@ -163,6 +235,11 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const RotateSecretRequest& 
   }
   std::optional<std::uint64_t> expected_version;
   if (request.has_expected_version()) expected_version = request.expected_version();
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kRotateSecret,
+                                                     request.app_id());
+      !s.ok()) {
+    return s;
+  }
 
   absl::StatusOr<RotationResult> result =
       rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version);
