@@ -19,7 +19,16 @@ absl::StatusOr<std::unique_ptr<IdentitydProcess>> IdentitydProcess::Start(Option
   const std::string port_file = server->dir_.File("port");
   std::vector<std::string> argv = {IdentitydPath(),
                                    absl::StrCat("--listen=", options.listen_host, ":0"),
-                                   absl::StrCat("--port_file=", port_file), "--insecure_loopback"};
+                                   absl::StrCat("--port_file=", port_file)};
+  if (options.tls.has_value()) {
+    WriteFileOrDie(server->policy_file(), options.tls->policy_json);
+    argv.push_back(absl::StrCat("--tls_cert_file=", options.tls->cert_file));
+    argv.push_back(absl::StrCat("--tls_key_file=", options.tls->key_file));
+    argv.push_back(absl::StrCat("--tls_client_ca_file=", options.tls->client_ca_file));
+    argv.push_back(absl::StrCat("--authz_policy_file=", server->policy_file()));
+  } else {
+    argv.push_back("--insecure_loopback");
+  }
   if (options.write_config) {
     nlohmann::json widgets = nlohmann::json::array();
     for (const TestWidget& w : options.widgets) {
@@ -85,8 +94,14 @@ std::string IdentitydProcess::Logs() const {
 
 absl::StatusOr<RunResult> IdentitydProcess::Identityctl(const std::vector<std::string>& args,
                                                         const std::string& stdin_text) const {
-  std::vector<std::string> argv = {IdentityctlPath(), absl::StrCat("--target=", target_),
-                                   "--insecure"};
+  return IdentityctlWith({"--insecure"}, args, stdin_text);
+}
+
+absl::StatusOr<RunResult> IdentitydProcess::IdentityctlWith(
+    const std::vector<std::string>& connection_flags, const std::vector<std::string>& args,
+    const std::string& stdin_text) const {
+  std::vector<std::string> argv = {IdentityctlPath(), absl::StrCat("--target=", target_)};
+  argv.insert(argv.end(), connection_flags.begin(), connection_flags.end());
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProgram(argv, dir_.path(), stdin_text);
 }
