@@ -18,10 +18,13 @@ struct Reply {
   grpc::Status status;
   Response response;
   std::multimap<std::string, std::string> trailers;
+  std::multimap<std::string, std::string> initial_metadata;
 
-  // The status message and every trailer, as one text (for leak checks).
+  // The status message and details and all metadata, as one text (for leak
+  // checks).
   std::string Visible() const {
     std::string out = status.error_message() + "\n" + status.error_details();
+    for (const auto& [key, value] : initial_metadata) out += "\n" + key + ": " + value;
     for (const auto& [key, value] : trailers) out += "\n" + key + ": " + value;
     return out;
   }
@@ -92,6 +95,12 @@ class RawCaller {
     for (const auto& [key, value] : context.GetServerTrailingMetadata()) {
       reply.trailers.emplace(std::string(key.data(), key.size()),
                              std::string(value.data(), value.size()));
+    }
+    if (reply.status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      for (const auto& [key, value] : context.GetServerInitialMetadata()) {
+        reply.initial_metadata.emplace(std::string(key.data(), key.size()),
+                                       std::string(value.data(), value.size()));
+      }
     }
     return reply;
   }
