@@ -27,8 +27,9 @@ absl::Status ProtectProcessFromFlags();
 
 // Logs how much secret memory is still in use and how many secret
 // allocations missed the secure heap. Call at shutdown, after the keyring is
-// destroyed: 0 bytes then shows that every secret was released (and so
-// cleansed).
+// destroyed: every widget secret has then been released (and so cleansed).
+// With TLS a few hundred bytes remain: OpenSSL's copy of the server's private
+// key, held by gRPC's process-wide credentials until exit.
 void LogSecretMemoryAtShutdown();
 
 // ServerSecurity is identityd's transport security and access control, built
