@@ -7,6 +7,11 @@
 #include "absl/status/status.h"
 
 namespace identity::limits {
+namespace {
+
+constexpr double kTokenTolerance = 1e-9;
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<PrincipalRateLimiter>> PrincipalRateLimiter::Create(
     RateLimit limit, Clock clock) {
@@ -42,7 +47,10 @@ RateDecision PrincipalRateLimiter::TryAcquire(absl::string_view principal) {
   }
   Bucket& bucket = it->second;
   RefillLocked(bucket, now);
-  if (bucket.tokens >= 1) {
+  // Refills add fractions (0.1 token per 10 ms at 10/s) whose floating-point
+  // sum falls just short of 1: without the tolerance a caller pacing itself
+  // exactly at the limit would be refused one call in eleven.
+  if (bucket.tokens >= 1 - kTokenTolerance) {
     bucket.tokens -= 1;
     return RateDecision{true, absl::ZeroDuration()};
   }

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/identity_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/security/raw_caller.h"
@@ -248,6 +249,26 @@ TEST_F(MutualTlsTest, IdentityctlUsesClientCertificates) {
   ASSERT_TRUE(no_flags.ok()) << no_flags.status();
   EXPECT_NE(no_flags->exit.exit_code, 0);
   EXPECT_THAT(no_flags->stderr_text, HasSubstr("--ca"));
+}
+
+// The C++ client library speaks mutual TLS with ClientOptions::MutualTls.
+TEST_F(MutualTlsTest, CppClientUsesClientCertificates) {
+  absl::StatusOr<client::ClientOptions> options = client::ClientOptions::MutualTls(
+      server_->target(), {pki_->Cert("ca"), pki_->Cert("service"), pki_->Key("service")});
+  ASSERT_TRUE(options.ok()) << options.status();
+  auto service = client::IdentityClient::Create(*options);
+  ASSERT_TRUE(service.ok()) << service.status();
+  absl::StatusOr<v1::IssueEmailHashResponse> hash =
+      (*service)->IssueEmailHash("billing-web", kEmail);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_EQ(hash->email_hash().size(), 64u);
+  EXPECT_EQ((*service)->IssueEmailHash("shop-main", kEmail).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  absl::StatusOr<client::ClientOptions> missing = client::ClientOptions::MutualTls(
+      server_->target(), {pki_->Cert("ca"), pki_->dir() + "/nope.pem", pki_->Key("service")});
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("cert_file"));
 }
 
 // Attack: a principal floods the server. The bucket allows `burst` calls,
