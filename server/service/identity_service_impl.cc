@@ -36,26 +36,26 @@ void CleanseString(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
 }
 
-// The reactor of RotateSecret: once gRPC is done with the call (the response
-// is on the wire), it cleanses the secret the request carried and the one the
-// response returned, before gRPC frees both messages. (Copies inside gRPC's
-// own buffers are out of reach; see README, "Security model".)
-class RotateSecretReactor final : public grpc::ServerUnaryReactor {
+// The messages of one RotateSecret call. gRPC releases them once the call is
+// done (the response is on the wire): they are cleansed then, before the heap
+// gets their memory back. (Copies inside gRPC's own buffers are out of reach;
+// see README, "Security model".)
+class CleansingRotateMessages final
+    : public grpc::MessageHolder<RotateSecretRequest, RotateSecretResponse> {
  public:
-  RotateSecretReactor(const RotateSecretRequest* request, RotateSecretResponse* response)
-      // gRPC allocated the request as a mutable message and hands it to the
-      // handler as const only to say "do not change it while handling".
-      : request_(const_cast<RotateSecretRequest*>(request)), response_(response) {}
-
-  void OnDone() override {
-    if (request_->has_secret()) CleanseString(*request_->mutable_secret());
-    CleanseString(*response_->mutable_generated_secret());
+  CleansingRotateMessages() {
+    set_request(&request_);
+    set_response(&response_);
+  }
+  void Release() override {
+    if (request_.has_secret()) CleanseString(*request_.mutable_secret());
+    CleanseString(*response_.mutable_generated_secret());
     delete this;
   }
 
  private:
-  RotateSecretRequest* const request_;
-  RotateSecretResponse* const response_;
+  RotateSecretRequest request_;
+  RotateSecretResponse response_;
 };
 
 // The claim in the request, if set, checked against the claim rules.
@@ -82,7 +82,14 @@ std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind) 
 
 IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, AccessControl access,
                                          Clock clock)
-    : keyring_(keyring), access_(access), clock_(std::move(clock)), rotator_(keyring, clock_) {}
+    : keyring_(keyring), access_(access), clock_(std::move(clock)), rotator_(keyring, clock_) {
+  SetMessageAllocatorFor_RotateSecret(&rotate_messages_);
+}
+
+grpc::MessageHolder<RotateSecretRequest, RotateSecretResponse>*
+IdentityServiceImpl::CleansingRotateAllocator::AllocateMessages() {
+  return new CleansingRotateMessages();
+}
 
 absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
     grpc::CallbackServerContext& context) {
@@ -124,12 +131,9 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
 grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServerContext* context,
                                                             const RotateSecretRequest* request,
                                                             RotateSecretResponse* response) {
-  auto* reactor = new RotateSecretReactor(request, response);
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
-  const absl::Status status =
-      caller.ok() ? HandleRotateSecret(*caller, *request, *response) : caller.status();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  if (!caller.ok()) return Reply(context, caller.status());
+  return Reply(context, HandleRotateSecret(*caller, *request, *response));
 }
 
 absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdentity& caller,

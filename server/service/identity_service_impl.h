@@ -3,6 +3,8 @@
 
 #include <functional>
 
+#include <grpcpp/support/message_allocator.h>
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "identity/v1/identity.grpc.pb.h"
@@ -70,10 +72,21 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
                                   const identity::v1::RotateSecretRequest& request,
                                   identity::v1::RotateSecretResponse& response);
 
+  // Gives RotateSecret calls messages that are cleansed when the call ends
+  // (they carry imported and generated secrets).
+  class CleansingRotateAllocator final
+      : public grpc::MessageAllocator<identity::v1::RotateSecretRequest,
+                                      identity::v1::RotateSecretResponse> {
+   public:
+    grpc::MessageHolder<identity::v1::RotateSecretRequest, identity::v1::RotateSecretResponse>*
+    AllocateMessages() override;
+  };
+
   keyring::Keyring& keyring_;
   const AccessControl access_;
   const Clock clock_;
   SecretRotator rotator_;
+  CleansingRotateAllocator rotate_messages_;
 };
 
 }  // namespace identity::service

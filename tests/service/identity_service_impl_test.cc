@@ -90,7 +90,9 @@ class IdentityServiceImplTest : public ::testing::Test {
   }
 
   keyring::Keyring keyring_;
-  IdentityServiceImpl service_{keyring_, [] { return kNow; }};
+  // Authorization is tested in tests/authz and tests/security.
+  authz::AllowAllAuthorizer allow_all_;
+  IdentityServiceImpl service_{keyring_, AccessControl{&allow_all_, nullptr}, [] { return kNow; }};
 };
 
 IssueEmailHashRequest HashRequest(absl::string_view app_id, absl::string_view email) {
