@@ -134,6 +134,29 @@ TEST_F(MutualTlsTest, ExpiredClientCertificateFailsTheHandshake) {
       << reply.status.error_message();
 }
 
+// Attack: the server's own certificate and key (say, copied from a host)
+// presented as a client certificate: it is for serverAuth only.
+TEST_F(MutualTlsTest, ServerCertificateIsNoClientCertificate) {
+  auto reply = As("server").Hash("billing-web", kEmail);
+  EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << reply.status.error_message();
+}
+
+// The process holding the secrets: no core files, and its secure heap locked
+// in RAM -- or, where the OS refuses, a warning saying so.
+TEST_F(MutualTlsTest, SecretMemoryIsLockedAndNoCoreFileCanBeWritten) {
+  const std::string proc = absl::StrCat("/proc/", server_->process().pid());
+  EXPECT_THAT(ReadFileOrEmpty(proc + "/limits"),
+              ::testing::ContainsRegex("Max core file size +0 +0 "));
+  const std::string logs = server_->Logs();
+  if (absl::StrContains(logs, "locked in RAM and excluded from core dumps")) {
+    EXPECT_THAT(ReadFileOrEmpty(proc + "/status"),
+                ::testing::ContainsRegex("VmLck:[[:space:]]+[1-9]"));
+  } else {
+    EXPECT_THAT(logs, HasSubstr("is NOT fully protected"));
+  }
+}
+
 // Attack: plain text against the TLS port.
 TEST_F(MutualTlsTest, PlainTextClientIsRefused) {
   RawCaller plain(server_->target(), grpc::InsecureChannelCredentials());
