@@ -1,8 +1,54 @@
 #include "client/identity_client.h"
 
+#include <openssl/crypto.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace identity::client {
+namespace {
+
+// Reads a PEM file whole. `what` names it in errors ("ca_file").
+absl::StatusOr<std::string> ReadPem(absl::string_view what, const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": is required"));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path, ": cannot open the file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string pem = text.str();
+  if (!absl::StrContains(pem, "-----BEGIN ")) {
+    OPENSSL_cleanse(pem.data(), pem.size());
+    return absl::InvalidArgumentError(absl::StrCat(what, " ", path, ": not a PEM file"));
+  }
+  return pem;
+}
+
+}  // namespace
+
+absl::StatusOr<ClientOptions> ClientOptions::MutualTls(std::string target,
+                                                       const ClientTlsFiles& files) {
+  grpc::SslCredentialsOptions ssl;
+  absl::StatusOr<std::string> ca = ReadPem("ca_file", files.ca_file);
+  if (!ca.ok()) return ca.status();
+  absl::StatusOr<std::string> cert = ReadPem("cert_file", files.cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem("key_file", files.key_file);
+  if (!key.ok()) return key.status();
+  ssl.pem_root_certs = *std::move(ca);
+  ssl.pem_cert_chain = *std::move(cert);
+  ssl.pem_private_key = *std::move(key);
+  ClientOptions options;
+  options.target = std::move(target);
+  // gRPC copies the PEM text into its own credentials object.
+  options.credentials = grpc::SslCredentials(ssl);
+  OPENSSL_cleanse(ssl.pem_private_key.data(), ssl.pem_private_key.size());
+  return options;
+}
 
 ClientOptions ClientOptions::Insecure(std::string target) {
   ClientOptions options;
@@ -24,8 +70,12 @@ absl::StatusOr<std::unique_ptr<IdentityClient>> IdentityClient::Create(ClientOpt
   if (options.timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("timeout: must be positive");
   }
+  grpc::ChannelArguments args;
+  if (!options.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls_server_name);
+  }
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(options.target, options.credentials);
+      grpc::CreateCustomChannel(options.target, options.credentials, args);
   return std::unique_ptr<IdentityClient>(new IdentityClient(std::move(channel), options.timeout));
 }
 

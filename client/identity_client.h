@@ -13,14 +13,32 @@
 
 namespace identity::client {
 
+// The PEM files a client presents and trusts for mutual TLS.
+struct ClientTlsFiles {
+  std::string ca_file;    // CA certificate(s) the server's certificate must chain to
+  std::string cert_file;  // this client's certificate chain (leaf first)
+  std::string key_file;   // its private key (unencrypted PEM)
+};
+
 // How to reach identityd.
 struct ClientOptions {
   // "HOST:PORT" or any gRPC target URI.
   std::string target;
-  // Channel credentials; see Insecure() for development.
+  // Channel credentials; see MutualTls(), and Insecure() for development.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // The name the server's certificate must carry, when it differs from the
+  // target's host (e.g. connecting by IP to a certificate for a DNS name).
+  // Empty: the target's host.
+  std::string tls_server_name;
   // The deadline of every call, from when it starts.
   absl::Duration timeout = absl::Seconds(5);
+
+  // Options for mutual TLS to `target`: the server's certificate must chain to
+  // files.ca_file and name the target's host (or tls_server_name); this
+  // client presents files.cert_file. The files are read once, here (create a
+  // new client to pick up renewed certificates). kInvalidArgument (kNotFound
+  // for a missing file) naming the file at fault.
+  static absl::StatusOr<ClientOptions> MutualTls(std::string target, const ClientTlsFiles& files);
 
   // Options for plain text to `target`: development against a server started
   // with --insecure_loopback.
@@ -32,7 +50,9 @@ struct ClientOptions {
 // status as an absl::Status with the same code and message.
 // Thread-safe: share one client per target.
 //
-//   auto client = IdentityClient::Create(ClientOptions::Insecure("127.0.0.1:50051"));
+//   absl::StatusOr<ClientOptions> options = ClientOptions::MutualTls(
+//       "identityd.corp:50051", {"ca.pem", "billing.pem", "billing.key"});
+//   auto client = IdentityClient::Create(*options);
 //   absl::StatusOr<v1::IssueEmailHashResponse> r =
 //       (*client)->IssueEmailHash("demo-widget", "jane@example.com");
 class IdentityClient {

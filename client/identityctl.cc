@@ -1,6 +1,7 @@
 // identityctl: the operators' command line for identityd.
 //
-//   identityctl --target=HOST:PORT --insecure [--output=text|json] COMMAND ...
+//   identityctl --target=HOST:PORT (--ca=F --cert=F --key=F | --insecure)
+//               [--output=text|json] COMMAND ...
 //     hash APP_ID EMAIL
 //     token APP_ID EMAIL [--ttl=SECONDS] [--name=..] [--account_id=..]
 //           [--account_external_id=..] [--contact_id=..] [--contact_external_id=..]
@@ -34,6 +35,14 @@
 #include "client/secret_input.h"
 
 ABSL_FLAG(std::string, target, "", "identityd address, HOST:PORT (required).");
+ABSL_FLAG(std::string, ca, "",
+          "Mutual TLS: PEM file with the CA certificate(s) identityd's certificate must chain to.");
+ABSL_FLAG(std::string, cert, "",
+          "Mutual TLS: PEM file with this client's certificate; its URI SAN (else first DNS SAN, "
+          "else CN) is the principal identityd authorizes.");
+ABSL_FLAG(std::string, key, "", "Mutual TLS: PEM file with the private key of --cert.");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Mutual TLS: the name identityd's certificate must carry, if not --target's host.");
 ABSL_FLAG(bool, insecure, false,
           "Plain-text gRPC, for a development server started with --insecure_loopback.");
 ABSL_FLAG(std::string, output, "text", "Output format: text (key: value lines) or json "
@@ -267,7 +276,8 @@ int Widgets(const IdentityClient& client, const std::vector<char*>& args) {
 
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "identityctl --target=HOST:PORT --insecure [--output=text|json] COMMAND ...\n"
+      "identityctl --target=HOST:PORT (--ca=F --cert=F --key=F | --insecure) "
+      "[--output=text|json] COMMAND ...\n"
       "  hash APP_ID EMAIL\n"
       "  token APP_ID EMAIL [--ttl=SECONDS] [--name=..] [--account_id=..] "
       "[--account_external_id=..] [--contact_id=..] [--contact_external_id=..]\n"
@@ -292,10 +302,24 @@ int Run(int argc, char** argv) {
   if (target.empty()) return Usage("--target=HOST:PORT is required");
   const std::string output = absl::GetFlag(FLAGS_output);
   if (output != "text" && output != "json") return Usage("--output must be text or json");
-  if (!absl::GetFlag(FLAGS_insecure)) {
-    return Usage("TLS is not available in this version: pass --insecure (development servers)");
+  const ClientTlsFiles tls{absl::GetFlag(FLAGS_ca), absl::GetFlag(FLAGS_cert),
+                           absl::GetFlag(FLAGS_key)};
+  const bool any_tls = !tls.ca_file.empty() || !tls.cert_file.empty() || !tls.key_file.empty();
+  ClientOptions options;
+  if (absl::GetFlag(FLAGS_insecure)) {
+    if (any_tls) return Usage("use either --insecure or --ca/--cert/--key, not both");
+    options = ClientOptions::Insecure(target);
+  } else {
+    if (tls.ca_file.empty() || tls.cert_file.empty() || tls.key_file.empty()) {
+      return Usage(
+          "pass --ca, --cert and --key (mutual TLS), or --insecure for a development server "
+          "started with --insecure_loopback");
+    }
+    absl::StatusOr<ClientOptions> mtls = ClientOptions::MutualTls(target, tls);
+    if (!mtls.ok()) return Usage(mtls.status().message());
+    options = *std::move(mtls);
+    options.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
   }
-  ClientOptions options = ClientOptions::Insecure(target);
   options.timeout = absl::GetFlag(FLAGS_timeout);
   absl::StatusOr<std::unique_ptr<IdentityClient>> client = IdentityClient::Create(options);
   if (!client.ok()) return Usage(client.status().message());

@@ -25,6 +25,7 @@
 #include "server/config/server_config.h"
 #include "server/keyring/keyring.h"
 #include "server/listen_address.h"
+#include "server/server_security.h"
 #include "server/service/identity_service_impl.h"
 #include "server/state_bootstrap.h"
 
@@ -44,9 +45,6 @@ ABSL_FLAG(std::string, master_key_file, "",
 ABSL_FLAG(int, previous_versions, 2,
           "How many versions older than the current one to keep per widget secret, for rollback "
           "and forensics (0..99).");
-ABSL_FLAG(bool, insecure_loopback, false,
-          "Development only: serve plain-text gRPC (no TLS, no caller identity). Refused unless "
-          "--listen names a loopback address.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, write the bound port to this file once serving (for --listen=HOST:0).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -79,15 +77,10 @@ int Run() {
   if (listen.empty()) return Fail("--listen is required, e.g. --listen=127.0.0.1:50051");
   absl::StatusOr<ListenAddress> address = ParseListenAddress(listen);
   if (!address.ok()) return Fail(address.status().message());
-  if (!absl::GetFlag(FLAGS_insecure_loopback)) {
-    return Fail(
-        "TLS is not available in this version: pass --insecure_loopback with a loopback "
-        "--listen address for development (plain text, no caller identity)");
-  }
-  if (!IsLoopbackHost(address->host)) {
-    return Fail(absl::StrCat("--insecure_loopback refused: ", address->host,
-                             " is not a loopback address (use 127.0.0.1, ::1 or localhost)"));
-  }
+  // TLS files, policy, limits (server/server_security.h): checked before any
+  // secret is loaded.
+  absl::StatusOr<std::unique_ptr<ServerSecurity>> security = ServerSecurity::FromFlags(*address);
+  if (!security.ok()) return Fail(security.status().message());
 
   std::optional<config::ServerConfig> config;
   const std::string config_path = absl::GetFlag(FLAGS_config);
@@ -102,7 +95,7 @@ int Run() {
   // The store first, then the config's seeds for widgets it does not know.
   absl::StatusOr<std::unique_ptr<store::SecretStore>> store = BootstrapState(
       {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_master_key_file),
-       static_cast<std::size_t>(previous_versions), absl::GetFlag(FLAGS_insecure_loopback)},
+       static_cast<std::size_t>(previous_versions), (*security)->plaintext()},
       config.has_value() ? &*config : nullptr, config_path, keyring, absl::Now());
   if (!store.ok()) return Fail(store.status().message());
 
@@ -114,7 +107,9 @@ int Run() {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  service::IdentityServiceImpl service(keyring, **store);
+  service::IdentityServiceImpl service(
+      keyring, **store,
+      service::AccessControl{&(*security)->authorizer(), (*security)->rate_limiter()});
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -122,9 +117,7 @@ int Run() {
   // would bind silently and take half the calls. Fail on a busy port instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int bound_port = 0;
-  LogWarning(absl::StrCat("serving PLAIN-TEXT gRPC on ", listen,
-                          " (--insecure_loopback): for development only"));
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound_port);
+  (*security)->ConfigureServer(listen, builder, &bound_port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
@@ -168,8 +161,9 @@ int main(int argc, char** argv) {
   // something a production server should pay for.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
-      "identityd --listen=HOST:PORT [--config=FILE] [--state_dir=DIR --master_key_file=FILE] "
-      "[--insecure_loopback] ...\n"
+      "identityd --listen=HOST:PORT [--config=FILE] [--state_dir=DIR --master_key_file=FILE]\n"
+      "          (--tls_cert_file=F --tls_key_file=F --tls_client_ca_file=F "
+      "--authz_policy_file=F | --insecure_loopback) ...\n"
       "Signs chat-widget identity proofs (HMAC email hashes and HS256 JWTs) with secrets\n"
       "that only it holds. See README.md.");
   absl::FlagsUsageConfig usage;
@@ -179,5 +173,12 @@ int main(int argc, char** argv) {
   };
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
-  return identity::Run();
+  // Before anything reads a secret: non-dumpable process, secure heap.
+  if (absl::Status s = identity::ProtectProcessFromFlags(); !s.ok()) {
+    return identity::Fail(s.message());
+  }
+  const int exit_code = identity::Run();
+  // Run() has destroyed the keyring: every secret is released and cleansed.
+  identity::LogSecretMemoryAtShutdown();
+  return exit_code;
 }

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "server/common/json_keys.h"
 #include "server/keyring/app_id.h"
 
 namespace identity::config {
@@ -22,17 +23,6 @@ absl::Status Error(absl::string_view path, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
 }
 
-// Rejects keys of `object` outside `allowed`.
-absl::Status CheckKeys(const Json& object, absl::string_view path,
-                       std::initializer_list<absl::string_view> allowed) {
-  for (const auto& [key, unused] : object.items()) {
-    bool known = false;
-    for (absl::string_view a : allowed) known = known || key == a;
-    if (!known) return Error(absl::StrCat(path, ".", key), "unknown key");
-  }
-  return absl::OkStatus();
-}
-
 std::string ResolvePath(absl::string_view base_dir, const std::string& path) {
   if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
   return absl::StrCat(base_dir, "/", path);
@@ -41,7 +31,7 @@ std::string ResolvePath(absl::string_view base_dir, const std::string& path) {
 absl::StatusOr<SecretSourceConfig> ParseSecretSource(const Json& j, const std::string& path,
                                                      absl::string_view base_dir) {
   if (!j.is_object()) return Error(path, "must be an object {\"file\": ...} or {\"env\": ...}");
-  if (absl::Status s = CheckKeys(j, path, {"file", "env"}); !s.ok()) return s;
+  if (absl::Status s = CheckJsonKeys(j, path, {"file", "env"}); !s.ok()) return s;
   const bool has_file = j.contains("file");
   if (has_file == j.contains("env")) return Error(path, "set exactly one of file or env");
   const char* key = has_file ? "file" : "env";
@@ -60,7 +50,7 @@ absl::StatusOr<SecretSourceConfig> ParseSecretSource(const Json& j, const std::s
 absl::StatusOr<WidgetConfig> ParseWidget(const Json& j, const std::string& path,
                                          absl::string_view base_dir) {
   if (!j.is_object()) return Error(path, "must be an object");
-  if (absl::Status s = CheckKeys(j, path, {"app_id", "email_hash_secret", "jwt_secret"});
+  if (absl::Status s = CheckJsonKeys(j, path, {"app_id", "email_hash_secret", "jwt_secret"});
       !s.ok()) {
     return s;
   }
@@ -166,7 +156,7 @@ absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json_text,
     return Error(*duplicates.first_duplicate(), "duplicate key");
   }
   if (!root.is_object()) return Error("(root)", "must be a JSON object");
-  if (absl::Status s = CheckKeys(root, "(root)", {"widgets"}); !s.ok()) return s;
+  if (absl::Status s = CheckJsonKeys(root, "(root)", {"widgets"}); !s.ok()) return s;
 
   ServerConfig config;
   if (!root.contains("widgets")) return config;

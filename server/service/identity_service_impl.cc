@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "server/authz/grpc_caller_identity.h"
 #include "server/crypto/email_hasher.h"
 #include "server/crypto/jwt_signer.h"
 #include "server/keyring/app_id.h"
@@ -35,6 +36,33 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// Overwrites a string that held a secret before its memory is released.
+void CleanseString(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+}
+
+// The messages of one RotateSecret call. gRPC releases them once the call is
+// done (the response is on the wire): they are cleansed then, before the heap
+// gets their memory back. (Copies inside gRPC's own buffers are out of reach;
+// see README, "Security model".)
+class CleansingRotateMessages final
+    : public grpc::MessageHolder<RotateSecretRequest, RotateSecretResponse> {
+ public:
+  CleansingRotateMessages() {
+    set_request(&request_);
+    set_response(&response_);
+  }
+  void Release() override {
+    if (request_.has_secret()) CleanseString(*request_.mutable_secret());
+    CleanseString(*response_.mutable_generated_secret());
+    delete this;
+  }
+
+ private:
+  RotateSecretRequest request_;
+  RotateSecretResponse response_;
+};
+
 // The claim in the request, if set, checked against the claim rules.
 absl::StatusOr<std::optional<absl::string_view>> OptionalClaim(absl::string_view field,
                                                                bool has, const std::string& value,
@@ -58,32 +86,67 @@ std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind) 
 }  // namespace
 
 IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, store::SecretStore& store,
-                                         Clock clock)
+                                         AccessControl access, Clock clock)
     : keyring_(keyring),
       store_(store),
+      access_(access),
       clock_(std::move(clock)),
-      rotator_(keyring, store, clock_) {}
+      rotator_(keyring, store, clock_) {
+  SetMessageAllocatorFor_RotateSecret(&rotate_messages_);
+}
+
+grpc::MessageHolder<RotateSecretRequest, RotateSecretResponse>*
+IdentityServiceImpl::CleansingRotateAllocator::AllocateMessages() {
+  return new CleansingRotateMessages();
+}
+
+absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
+    grpc::CallbackServerContext& context) {
+  absl::StatusOr<authz::CallerIdentity> caller = authz::CallerIdentityFromContext(context);
+  if (!caller.ok()) return caller.status();
+  if (absl::Status s = access_.authorizer->CheckAuthenticated(*caller); !s.ok()) return s;
+  // Before validation, so that a flood of malformed requests is limited too.
+  if (access_.rate_limiter != nullptr) {
+    const limits::RateDecision decision = access_.rate_limiter->TryAcquire(caller->principal);
+    if (!decision.allowed) {
+      const std::string ms = absl::StrCat(absl::ToInt64Milliseconds(decision.retry_after));
+      context.AddTrailingMetadata(kRetryAfterMsTrailer, ms);
+      context.AddTrailingMetadata("grpc-retry-pushback-ms", ms);
+      const limits::RateLimit& limit = access_.rate_limiter->limit();
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "rate limit: principal \"", caller->principal, "\" may make ", limit.per_second,
+          " calls per second (bursts of ", limit.burst, "); retry in ", ms, " ms"));
+    }
+  }
+  return caller;
+}
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(
     grpc::CallbackServerContext* context, const IssueEmailHashRequest* request,
     IssueEmailHashResponse* response) {
-  return Reply(context, HandleIssueEmailHash(*request, *response));
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
+  if (!caller.ok()) return Reply(context, caller.status());
+  return Reply(context, HandleIssueEmailHash(*caller, *request, *response));
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
     grpc::CallbackServerContext* context, const IssueWidgetTokenRequest* request,
     IssueWidgetTokenResponse* response) {
-  return Reply(context, HandleIssueWidgetToken(*request, *response));
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
+  if (!caller.ok()) return Reply(context, caller.status());
+  return Reply(context, HandleIssueWidgetToken(*caller, *request, *response));
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServerContext* context,
                                                             const RotateSecretRequest* request,
                                                             RotateSecretResponse* response) {
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
+  if (!caller.ok()) return Reply(context, caller.status());
   // Off the callback thread (see the class comment). `request` and `response`
   // live until Finish().
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  rotator_worker_.Post([this, reactor, request, response] {
-    reactor->Finish(ToGrpcStatus(HandleRotateSecret(*request, *response)));
+  rotator_worker_.Post([this, reactor, request, response, caller = *std::move(caller)] {
+    reactor->Finish(ToGrpcStatus(HandleRotateSecret(caller, *request, *response)));
   });
   return reactor;
 }
@@ -91,19 +154,29 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
 grpc::ServerUnaryReactor* IdentityServiceImpl::GetWidget(grpc::CallbackServerContext* context,
                                                          const GetWidgetRequest* request,
                                                          GetWidgetResponse* response) {
-  return Reply(context, HandleGetWidget(*request, *response));
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
+  if (!caller.ok()) return Reply(context, caller.status());
+  return Reply(context, HandleGetWidget(*caller, *request, *response));
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::ListWidgets(grpc::CallbackServerContext* context,
                                                            const ListWidgetsRequest* request,
                                                            ListWidgetsResponse* response) {
-  return Reply(context, HandleListWidgets(*request, *response));
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
+  if (!caller.ok()) return Reply(context, caller.status());
+  return Reply(context, HandleListWidgets(*caller, *request, *response));
 }
 
-absl::Status IdentityServiceImpl::HandleIssueEmailHash(const IssueEmailHashRequest& request,
+absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdentity& caller,
+                                                       const IssueEmailHashRequest& request,
                                                        IssueEmailHashResponse& response) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kIssueEmailHash,
+                                                     request.app_id());
+      !s.ok()) {
+    return s;
+  }
 
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
       keyring_.Current(request.app_id(), keyring::SecretKind::kEmailHash);
@@ -116,7 +189,8 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const IssueEmailHashReque
   return absl::OkStatus();
 }
 
-absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const IssueWidgetTokenRequest& request,
+absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIdentity& caller,
+                                                         const IssueWidgetTokenRequest& request,
                                                          IssueWidgetTokenResponse& response) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
@@ -149,6 +223,11 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const IssueWidgetTokenR
   absl::StatusOr<absl::Duration> ttl =
       ValidateTtl(request.has_ttl(), request.ttl().seconds(), request.ttl().nanos());
   if (!ttl.ok()) return ttl.status();
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kIssueWidgetToken,
+                                                     request.app_id());
+      !s.ok()) {
+    return s;
+  }
 
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
       keyring_.Current(request.app_id(), keyring::SecretKind::kJwt);
@@ -165,7 +244,8 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const IssueWidgetTokenR
   return absl::OkStatus();
 }
 
-absl::Status IdentityServiceImpl::HandleRotateSecret(const RotateSecretRequest& request,
+absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity& caller,
+                                                     const RotateSecretRequest& request,
                                                      RotateSecretResponse& response) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
@@ -190,6 +270,11 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const RotateSecretRequest& 
   }
   std::optional<std::uint64_t> expected_version;
   if (request.has_expected_version()) expected_version = request.expected_version();
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kRotateSecret,
+                                                     request.app_id());
+      !s.ok()) {
+    return s;
+  }
 
   absl::StatusOr<RotationResult> result =
       rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version);
@@ -203,17 +288,31 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const RotateSecretRequest& 
   return absl::OkStatus();
 }
 
-absl::Status IdentityServiceImpl::HandleGetWidget(const GetWidgetRequest& request,
+absl::Status IdentityServiceImpl::HandleGetWidget(const authz::CallerIdentity& caller,
+                                                  const GetWidgetRequest& request,
                                                   GetWidgetResponse& response) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s =
+          access_.authorizer->Authorize(caller, authz::Rpc::kGetWidget, request.app_id());
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<store::WidgetInfo> info = store_.GetWidget(request.app_id());
   if (!info.ok()) return info.status();
   ToProto(*info, *response.mutable_widget());
   return absl::OkStatus();
 }
 
-absl::Status IdentityServiceImpl::HandleListWidgets(const ListWidgetsRequest& request,
+absl::Status IdentityServiceImpl::HandleListWidgets(const authz::CallerIdentity& caller,
+                                                    const ListWidgetsRequest& request,
                                                     ListWidgetsResponse& response) {
+  // Listing reveals every app_id: only a grant over all of them ("app_ids":
+  // ["*"]) allows it, never a grant scoped to some widgets.
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kListWidgets,
+                                                     authz::kEveryAppId);
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<std::size_t> page_size = ResolvePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
   absl::StatusOr<std::string> start_after = DecodePageToken(request.page_token());

@@ -3,28 +3,49 @@
 
 #include <functional>
 
+#include <grpcpp/support/message_allocator.h>
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "identity/v1/identity.grpc.pb.h"
 #include "server/common/serial_worker.h"
+#include "server/authz/authorizer.h"
+#include "server/authz/caller_identity.h"
 #include "server/keyring/keyring.h"
+#include "server/limits/rate_limiter.h"
 #include "server/service/secret_rotator.h"
 #include "server/store/secret_store.h"
 
 namespace identity::service {
 
+// Who may call, and how often: checked by every handler.
+struct AccessControl {
+  // Required; must outlive the service. authz::AllowAllAuthorizer only for
+  // the plain-text development mode.
+  const authz::Authorizer* authorizer = nullptr;
+  // Optional (null: no rate limit); must outlive the service.
+  limits::PrincipalRateLimiter* rate_limiter = nullptr;
+};
+
+// The trailing-metadata key of a RESOURCE_EXHAUSTED reply from the rate
+// limiter: milliseconds until the caller may call again, in decimal. The same
+// value is sent as "grpc-retry-pushback-ms", which gRPC clients with a retry
+// policy obey.
+inline constexpr char kRetryAfterMsTrailer[] = "retry-after-ms";
+
 // IdentityServiceImpl serves identity.v1.IdentityService with gRPC's callback
-// API. Issue calls and the widget views run their whole flow inline (validate
-// -> keyring or store index -> crypto -> reply): they cost microseconds of CPU
-// and never block, so handing them to another thread would only add latency.
+// API. Issue calls and the widget views run their whole flow inline (caller
+// identity -> rate limit -> validate -> authorize -> keyring or store index ->
+// crypto -> reply): they cost microseconds of CPU and never block, so handing
+// them to another thread would only add latency.
 //
 // RotateSecret is the exception: it waits for the store's disk syncs
 // (milliseconds, tens of them on a busy disk, unbounded on a sick one), and
 // rotations queue behind each other. Run inline, that wait would hold a gRPC
 // callback thread, and every issue call queued on it, for as long. So its
-// handler only hands the call to a worker thread of its own (rotator_worker_),
-// which finishes the call when the rotation is durable; issue calls never
-// wait for a disk.
+// handler admits the caller (identity, rate limit) and hands the call to a
+// worker thread of its own (rotator_worker_), which finishes the call when the
+// rotation is durable; issue calls never wait for a disk.
 class IdentityServiceImpl final : public identity::v1::IdentityService::CallbackService {
  public:
   using Clock = std::function<absl::Time()>;
@@ -33,7 +54,7 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
   // (the keyring filled from the store at start). `clock` gives iat and
   // rotation times (defaults to the system clock; tests may fix it). Destroy
   // the service only after the gRPC server has shut down.
-  IdentityServiceImpl(keyring::Keyring& keyring, store::SecretStore& store,
+  IdentityServiceImpl(keyring::Keyring& keyring, store::SecretStore& store, AccessControl access,
                       Clock clock = absl::Now);
 
   grpc::ServerUnaryReactor* IssueEmailHash(grpc::CallbackServerContext* context,
@@ -57,21 +78,43 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
                                         identity::v1::ListWidgetsResponse* response) override;
 
  private:
-  absl::Status HandleIssueEmailHash(const identity::v1::IssueEmailHashRequest& request,
+  // Identifies the caller of `context` and checks that it may call at all
+  // (authenticated, within its rate; on a rate refusal the retry trailers
+  // are added to `context`).
+  absl::StatusOr<authz::CallerIdentity> Admit(grpc::CallbackServerContext& context);
+
+  absl::Status HandleIssueEmailHash(const authz::CallerIdentity& caller,
+                                    const identity::v1::IssueEmailHashRequest& request,
                                     identity::v1::IssueEmailHashResponse& response);
-  absl::Status HandleIssueWidgetToken(const identity::v1::IssueWidgetTokenRequest& request,
+  absl::Status HandleIssueWidgetToken(const authz::CallerIdentity& caller,
+                                      const identity::v1::IssueWidgetTokenRequest& request,
                                       identity::v1::IssueWidgetTokenResponse& response);
-  absl::Status HandleRotateSecret(const identity::v1::RotateSecretRequest& request,
+  absl::Status HandleRotateSecret(const authz::CallerIdentity& caller,
+                                  const identity::v1::RotateSecretRequest& request,
                                   identity::v1::RotateSecretResponse& response);
-  absl::Status HandleGetWidget(const identity::v1::GetWidgetRequest& request,
+  absl::Status HandleGetWidget(const authz::CallerIdentity& caller,
+                               const identity::v1::GetWidgetRequest& request,
                                identity::v1::GetWidgetResponse& response);
-  absl::Status HandleListWidgets(const identity::v1::ListWidgetsRequest& request,
+  absl::Status HandleListWidgets(const authz::CallerIdentity& caller,
+                                 const identity::v1::ListWidgetsRequest& request,
                                  identity::v1::ListWidgetsResponse& response);
+
+  // Gives RotateSecret calls messages that are cleansed when the call ends
+  // (they carry imported and generated secrets).
+  class CleansingRotateAllocator final
+      : public grpc::MessageAllocator<identity::v1::RotateSecretRequest,
+                                      identity::v1::RotateSecretResponse> {
+   public:
+    grpc::MessageHolder<identity::v1::RotateSecretRequest, identity::v1::RotateSecretResponse>*
+    AllocateMessages() override;
+  };
 
   keyring::Keyring& keyring_;
   store::SecretStore& store_;
+  const AccessControl access_;
   const Clock clock_;
   SecretRotator rotator_;
+  CleansingRotateAllocator rotate_messages_;
   // Last: destroyed first, running any rotation still queued while the rest
   // of the service exists.
   SerialWorker rotator_worker_;

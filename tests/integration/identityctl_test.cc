@@ -330,7 +330,8 @@ TEST_F(IdentityctlTest, UsageErrorsExitTwo) {
       {"bad --output", {target, "--insecure", "--output=yaml", "hash", "a", "b@c"},
        "--output must be text or json"},
       {"missing --insecure", {target, "hash", "a", "b@c"},
-       "TLS is not available in this version: pass --insecure (development servers)"},
+       "pass --ca, --cert and --key (mutual TLS), or --insecure for a development server "
+       "started with --insecure_loopback"},
       {"hash with one arg", {target, "--insecure", "hash", "a"}, "hash takes APP_ID EMAIL"},
       {"hash with three args", {target, "--insecure", "hash", "a", "b@c", "d"},
        "hash takes APP_ID EMAIL"},

@@ -295,10 +295,13 @@ TEST_F(StartupTest, InsecureLoopbackRefusesNonLoopbackAddresses) {
 }
 
 TEST_F(StartupTest, WithoutInsecureLoopbackIsRefused) {
+  // Mutual TLS is the default (tests/security covers it); without its flags
+  // identityd does not fall back to plain text.
   testing::RunResult r = RunIdentityd({"--listen=127.0.0.1:0"});
   ExpectRefused(r,
-                "TLS is not available in this version: pass --insecure_loopback with a loopback "
-                "--listen address for development (plain text, no caller identity)");
+                "mutual TLS is required: pass --tls_cert_file, --tls_key_file, "
+                "--tls_client_ca_file and --authz_policy_file (or, for development on a "
+                "loopback address only, --insecure_loopback)");
 }
 
 TEST_F(StartupTest, ListenIsRequiredAndChecked) {

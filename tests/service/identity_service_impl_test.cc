@@ -100,7 +100,10 @@ class IdentityServiceImplTest : public ::testing::Test {
   // In memory: these tests are about the handlers, not durability.
   std::unique_ptr<store::EmbeddedSecretStore> store_ =
       *store::EmbeddedSecretStore::OpenInMemory({});
-  IdentityServiceImpl service_{keyring_, *store_, [] { return kNow; }};
+  // Authorization is tested in tests/authz and tests/security.
+  authz::AllowAllAuthorizer allow_all_;
+  IdentityServiceImpl service_{keyring_, *store_, AccessControl{&allow_all_, nullptr},
+                               [] { return kNow; }};
 };
 
 IssueEmailHashRequest HashRequest(absl::string_view app_id, absl::string_view email) {

@@ -33,7 +33,22 @@ std::vector<std::string> IdentitydProcess::PrepareArgv(Options& options) {
   const std::string port_file = dir_.File("port");
   std::vector<std::string> argv = {IdentitydPath(),
                                    absl::StrCat("--listen=", options.listen_host, ":0"),
-                                   absl::StrCat("--port_file=", port_file), "--insecure_loopback"};
+                                   absl::StrCat("--port_file=", port_file)};
+  if (options.tls.has_value()) {
+    WriteFileOrDie(policy_file(), options.tls->policy_json);
+    argv.push_back(absl::StrCat("--tls_cert_file=", options.tls->cert_file));
+    argv.push_back(absl::StrCat("--tls_key_file=", options.tls->key_file));
+    argv.push_back(absl::StrCat("--tls_client_ca_file=", options.tls->client_ca_file));
+    argv.push_back(absl::StrCat("--authz_policy_file=", policy_file()));
+    // identityd keeps state in memory only in the plain-text development
+    // mode: over TLS it needs a state directory, so give it a private one.
+    if (options.state_dir.empty()) {
+      options.state_dir = dir_.File("state");
+      if (options.master_key_hex.empty()) options.master_key_hex = NewMasterKeyHex();
+    }
+  } else {
+    argv.push_back("--insecure_loopback");
+  }
   if (options.write_config) {
     nlohmann::json widgets = nlohmann::json::array();
     for (const TestWidget& w : options.widgets) {
@@ -137,8 +152,14 @@ std::string IdentitydProcess::Logs() const {
 
 absl::StatusOr<RunResult> IdentitydProcess::Identityctl(const std::vector<std::string>& args,
                                                         const std::string& stdin_text) const {
-  std::vector<std::string> argv = {IdentityctlPath(), absl::StrCat("--target=", target_),
-                                   "--insecure"};
+  return IdentityctlWith({"--insecure"}, args, stdin_text);
+}
+
+absl::StatusOr<RunResult> IdentitydProcess::IdentityctlWith(
+    const std::vector<std::string>& connection_flags, const std::vector<std::string>& args,
+    const std::string& stdin_text) const {
+  std::vector<std::string> argv = {IdentityctlPath(), absl::StrCat("--target=", target_)};
+  argv.insert(argv.end(), connection_flags.begin(), connection_flags.end());
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProgram(argv, dir_.path(), stdin_text);
 }

@@ -26,9 +26,19 @@ struct TestWidget {
   std::optional<std::string> jwt_secret;         // as displayed
 };
 
+// The mutual-TLS set-up of a test server (see TestPki for test certificates).
+struct TestTls {
+  std::string cert_file;       // --tls_cert_file
+  std::string key_file;        // --tls_key_file
+  std::string client_ca_file;  // --tls_client_ca_file
+  // The authorization policy (JSON text), written to policy_file() and passed
+  // as --authz_policy_file.
+  std::string policy_json;
+};
+
 // IdentitydProcess is the real identityd binary serving on a free loopback
-// port (plain text, --insecure_loopback), with its own temporary directory
-// holding the config, the secrets and its logs. Stopped with SIGTERM by Stop()
+// port (plain text, --insecure_loopback, unless Options::tls is set), with its
+// own temporary directory holding the config, the secrets and its logs. Stopped with SIGTERM by Stop()
 // or, failing that, killed when destroyed.
 class IdentitydProcess {
  public:
@@ -38,8 +48,11 @@ class IdentitydProcess {
     // address, a bracketed IPv6 address such as "[::1]", or "localhost".
     // target() is this host with the bound port.
     std::string listen_host = "127.0.0.1";
+    // Serve mutual TLS with this set-up instead of --insecure_loopback.
+    std::optional<TestTls> tls;
     // Flags added after the defaults (--listen, --port_file, --config,
-    // --insecure_loopback); a later flag overrides an earlier one.
+    // --insecure_loopback or the TLS flags); a later flag overrides an
+    // earlier one.
     std::vector<std::string> extra_flags;
     std::map<std::string, std::string> env;
     // Without a config file when false (widgets are then ignored).
@@ -82,6 +95,10 @@ class IdentitydProcess {
   // and reaps it.
   absl::Status Kill();
 
+  // The authorization policy file (with Options::tls): rewrite it to test
+  // reloads.
+  std::string policy_file() const { return dir_.File("policy.json"); }
+
   // Everything the server wrote to stdout and stderr so far.
   std::string Logs() const;
 
@@ -91,6 +108,12 @@ class IdentitydProcess {
   // with `args` and `stdin_text`.
   absl::StatusOr<RunResult> Identityctl(const std::vector<std::string>& args,
                                         const std::string& stdin_text = "") const;
+
+  // The same with `connection_flags` (e.g. TestPki::IdentityctlFlags("ops"))
+  // instead of --insecure.
+  absl::StatusOr<RunResult> IdentityctlWith(const std::vector<std::string>& connection_flags,
+                                            const std::vector<std::string>& args,
+                                            const std::string& stdin_text = "") const;
 
  private:
   IdentitydProcess() = default;

@@ -1,0 +1,144 @@
+#include "server/authz/authz_policy_parser.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "server/common/json_keys.h"
+#include "server/keyring/app_id.h"
+
+namespace identity::authz {
+namespace {
+
+using Json = nlohmann::json;
+
+absl::Status Error(absl::string_view path, absl::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
+}
+
+// Checks that `j` is a non-empty array of strings and returns them.
+absl::StatusOr<std::vector<std::string>> StringList(const Json& j, const std::string& path) {
+  if (!j.is_array() || j.empty()) return Error(path, "must be a non-empty list of strings");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_string()) return Error(absl::StrCat(path, "[", i, "]"), "must be a string");
+    out.push_back(j[i].get<std::string>());
+  }
+  return out;
+}
+
+// The app_id rule applied to a pattern: exact names must be valid app_ids and
+// a prefix may use only app_id characters, so that a typo such as
+// "billing_*" vs "billing-*" is not the only difference that stands out.
+absl::Status CheckAppIdPattern(const NamePattern& pattern) {
+  if (!pattern.is_prefix()) return keyring::ValidateAppId(pattern.fixed_part());
+  if (pattern.fixed_part().size() >= keyring::kMaxAppIdLength) {
+    return absl::InvalidArgumentError("prefix is longer than any app_id can be");
+  }
+  for (char c : pattern.fixed_part()) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return absl::InvalidArgumentError("prefix may only use [A-Za-z0-9._-]");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<NamePattern>> Patterns(const Json& rule, const std::string& rule_path,
+                                                  const char* key, bool app_ids) {
+  const std::string path = absl::StrCat(rule_path, ".", key);
+  if (!rule.contains(key)) return Error(path, "is required");
+  absl::StatusOr<std::vector<std::string>> texts = StringList(rule.at(key), path);
+  if (!texts.ok()) return texts.status();
+  std::vector<NamePattern> out;
+  for (std::size_t i = 0; i < texts->size(); ++i) {
+    const std::string item = absl::StrCat(path, "[", i, "]");
+    absl::StatusOr<NamePattern> p = NamePattern::Parse((*texts)[i]);
+    if (!p.ok()) return Error(item, p.status().message());
+    if (app_ids) {
+      if (absl::Status s = CheckAppIdPattern(*p); !s.ok()) return Error(item, s.message());
+    }
+    out.push_back(*std::move(p));
+  }
+  return out;
+}
+
+absl::StatusOr<AuthzRule> ParseRule(const Json& j, const std::string& path) {
+  if (!j.is_object()) return Error(path, "must be an object");
+  if (absl::Status s = CheckJsonKeys(j, path, {"name", "principals", "rpcs", "app_ids"});
+      !s.ok()) {
+    return s;
+  }
+  AuthzRule rule;
+  if (j.contains("name")) {
+    if (!j.at("name").is_string()) return Error(absl::StrCat(path, ".name"), "must be a string");
+    rule.name = j.at("name").get<std::string>();
+  }
+  absl::StatusOr<std::vector<NamePattern>> principals = Patterns(j, path, "principals", false);
+  if (!principals.ok()) return principals.status();
+  rule.principals = *std::move(principals);
+
+  const std::string rpcs_path = absl::StrCat(path, ".rpcs");
+  if (!j.contains("rpcs")) return Error(rpcs_path, "is required");
+  absl::StatusOr<std::vector<std::string>> rpcs = StringList(j.at("rpcs"), rpcs_path);
+  if (!rpcs.ok()) return rpcs.status();
+  for (std::size_t i = 0; i < rpcs->size(); ++i) {
+    const std::string& name = (*rpcs)[i];
+    if (name == "*") {
+      rule.rpcs.fill(true);
+      continue;
+    }
+    const std::optional<Rpc> rpc = RpcFromName(name);
+    if (!rpc.has_value()) {
+      return Error(absl::StrCat(rpcs_path, "[", i, "]"),
+                   absl::StrCat("unknown RPC \"", name,
+                                "\" (IssueEmailHash, IssueWidgetToken, RotateSecret or *)"));
+    }
+    rule.rpcs[static_cast<std::size_t>(*rpc)] = true;
+  }
+
+  absl::StatusOr<std::vector<NamePattern>> app_ids = Patterns(j, path, "app_ids", true);
+  if (!app_ids.ok()) return app_ids.status();
+  rule.app_ids = *std::move(app_ids);
+  return rule;
+}
+
+}  // namespace
+
+absl::StatusOr<AuthzPolicy> ParseAuthzPolicy(absl::string_view json_text) {
+  // nlohmann/json reports parse errors by throwing; they stay in here.
+  Json root;
+  try {
+    root = Json::parse(json_text.begin(), json_text.end());
+  } catch (const Json::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
+  }
+  if (!root.is_object()) return Error("(root)", "must be a JSON object");
+  if (absl::Status s = CheckJsonKeys(root, "(root)", {"rules"}); !s.ok()) return s;
+  if (!root.contains("rules")) return Error("rules", "is required (an empty list denies all)");
+  const Json& rules = root.at("rules");
+  if (!rules.is_array()) return Error("rules", "must be a list");
+  std::vector<AuthzRule> parsed;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    absl::StatusOr<AuthzRule> rule = ParseRule(rules[i], absl::StrCat("rules[", i, "]"));
+    if (!rule.ok()) return rule.status();
+    parsed.push_back(*std::move(rule));
+  }
+  return AuthzPolicy(std::move(parsed));
+}
+
+absl::StatusOr<AuthzPolicy> LoadAuthzPolicyFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the policy file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<AuthzPolicy> policy = ParseAuthzPolicy(text.str());
+  if (!policy.ok()) {
+    return absl::Status(policy.status().code(),
+                        absl::StrCat(path, ": ", policy.status().message()));
+  }
+  return policy;
+}
+
+}  // namespace identity::authz

@@ -1,0 +1,28 @@
+#include "server/authz/rpc.h"
+
+namespace identity::authz {
+
+absl::string_view RpcName(Rpc rpc) {
+  switch (rpc) {
+    case Rpc::kIssueEmailHash:
+      return "IssueEmailHash";
+    case Rpc::kIssueWidgetToken:
+      return "IssueWidgetToken";
+    case Rpc::kRotateSecret:
+      return "RotateSecret";
+    case Rpc::kGetWidget:
+      return "GetWidget";
+    case Rpc::kListWidgets:
+      return "ListWidgets";
+  }
+  return "unknown";
+}
+
+std::optional<Rpc> RpcFromName(absl::string_view name) {
+  for (Rpc rpc : kAllRpcs) {
+    if (RpcName(rpc) == name) return rpc;
+  }
+  return std::nullopt;
+}
+
+}  // namespace identity::authz

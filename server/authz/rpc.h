@@ -1,0 +1,37 @@
+#ifndef IDENTITY_SERVER_AUTHZ_RPC_H_
+#define IDENTITY_SERVER_AUTHZ_RPC_H_
+
+#include <array>
+#include <optional>
+
+#include "absl/strings/string_view.h"
+
+namespace identity::authz {
+
+// The RPCs of identity.v1.IdentityService that a policy grants.
+enum class Rpc {
+  kIssueEmailHash,    // IssueEmailHash: an HMAC email hash
+  kIssueWidgetToken,  // IssueWidgetToken: a widget JWT
+  kRotateSecret,      // RotateSecret: replace or register a widget secret
+  kGetWidget,         // GetWidget: one widget's versions and fingerprints (no secrets)
+  kListWidgets,       // ListWidgets: every widget (granted only with "app_ids": ["*"])
+};
+
+// Every Rpc, in declaration order.
+inline constexpr std::array<Rpc, 5> kAllRpcs = {Rpc::kIssueEmailHash, Rpc::kIssueWidgetToken,
+                                                Rpc::kRotateSecret, Rpc::kGetWidget,
+                                                Rpc::kListWidgets};
+
+// The app_id that ListWidgets is authorized for: it stands for every widget,
+// so only an app_id pattern of "*" matches it.
+inline constexpr char kEveryAppId[] = "*";
+
+// The RPC's method name as in the proto, e.g. "RotateSecret".
+absl::string_view RpcName(Rpc rpc);
+
+// The Rpc named `name` (a method name as RpcName returns), if any.
+std::optional<Rpc> RpcFromName(absl::string_view name);
+
+}  // namespace identity::authz
+
+#endif  // IDENTITY_SERVER_AUTHZ_RPC_H_

@@ -1,0 +1,73 @@
+#ifndef IDENTITY_SERVER_SERVER_SECURITY_H_
+#define IDENTITY_SERVER_SERVER_SECURITY_H_
+
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "server/authz/authorizer.h"
+#include "server/common/file_poller.h"
+#include "server/limits/rate_limiter.h"
+#include "server/limits/server_limits.h"
+#include "server/listen_address.h"
+
+namespace identity {
+
+// ProtectProcessFromFlags applies the process-wide protections for secrets:
+// the process becomes non-dumpable with no core files, and the secure heap
+// (--secure_heap_bytes) is set up, locked in RAM and excluded from dumps.
+// Call first in main(), before any secret is read. A protection the OS
+// refuses is logged as a warning and the server carries on without it; only
+// a bad flag value is an error.
+absl::Status ProtectProcessFromFlags();
+
+// Logs how much secret memory is still in use and how many secret
+// allocations missed the secure heap. Call at shutdown, after the keyring is
+// destroyed: every widget secret has then been released (and so cleansed).
+// With TLS a few hundred bytes remain: OpenSSL's copy of the server's private
+// key, held by gRPC's process-wide credentials until exit.
+void LogSecretMemoryAtShutdown();
+
+// ServerSecurity is identityd's transport security and access control, built
+// from its flags: either mutual TLS (--tls_cert_file, --tls_key_file,
+// --tls_client_ca_file, reloaded from disk) with a policy
+// (--authz_policy_file, reloaded from disk), or, for development only,
+// plain text on a loopback address with every call allowed
+// (--insecure_loopback). Plus the per-principal rate limit and the
+// transport limits. It owns the reload threads: keep it alive until the
+// server has stopped.
+class ServerSecurity {
+ public:
+  // Reads and checks the flags, the TLS files and the policy. Errors name
+  // the flag (and file) at fault.
+  static absl::StatusOr<std::unique_ptr<ServerSecurity>> FromFlags(const ListenAddress& address);
+
+  // Adds the listening port `listen` with the right credentials, and the
+  // transport limits, to `builder`.
+  void ConfigureServer(const std::string& listen, grpc::ServerBuilder& builder,
+                       int* bound_port) const;
+
+  // Decides who may call what; lives as long as this object.
+  const authz::Authorizer& authorizer() const { return *authorizer_; }
+  // The per-principal rate limiter; null if --rate_limit_per_second=0.
+  limits::PrincipalRateLimiter* rate_limiter() const { return rate_limiter_.get(); }
+  // Whether the server speaks plain text (--insecure_loopback).
+  bool plaintext() const { return credentials_ == nullptr; }
+
+ private:
+  ServerSecurity() = default;
+
+  std::shared_ptr<grpc::ServerCredentials> credentials_;  // null: plain text
+  std::unique_ptr<authz::Authorizer> authorizer_;
+  std::unique_ptr<limits::PrincipalRateLimiter> rate_limiter_;
+  limits::ServerLimits limits_;
+  std::unique_ptr<FilePoller> tls_file_poller_;  // logs certificate reloads
+};
+
+}  // namespace identity
+
+#endif  // IDENTITY_SERVER_SERVER_SECURITY_H_

@@ -1,0 +1,101 @@
+#include "server/authz/authz_policy_parser.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace identity::authz {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kPolicy[] = R"({
+  "rules": [
+    {"name": "ops", "principals": ["spiffe://corp/ops/*"], "rpcs": ["*"], "app_ids": ["*"]},
+    {"principals": ["spiffe://corp/ns/billing/sa/api", "billing.corp.example"],
+     "rpcs": ["IssueEmailHash", "IssueWidgetToken"], "app_ids": ["billing-*", "shop-main"]}
+  ]
+})";
+
+TEST(AuthzPolicyParserTest, GrantsWhatTheRulesSayAndDeniesTheRest) {
+  absl::StatusOr<AuthzPolicy> policy = ParseAuthzPolicy(kPolicy);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  ASSERT_EQ(policy->rules().size(), 2u);
+  const std::string billing = "spiffe://corp/ns/billing/sa/api";
+  EXPECT_NE(policy->FindGrant("spiffe://corp/ops/alice", Rpc::kRotateSecret, "any"), nullptr);
+  EXPECT_EQ(policy->FindGrant("spiffe://corp/ops/alice", Rpc::kRotateSecret, "any")->name, "ops");
+  EXPECT_NE(policy->FindGrant(billing, Rpc::kIssueEmailHash, "billing-web"), nullptr);
+  EXPECT_NE(policy->FindGrant(billing, Rpc::kIssueWidgetToken, "shop-main"), nullptr);
+  EXPECT_NE(policy->FindGrant("billing.corp.example", Rpc::kIssueEmailHash, "billing-x"),
+            nullptr);
+  // Default deny.
+  EXPECT_EQ(policy->FindGrant(billing, Rpc::kRotateSecret, "billing-web"), nullptr);
+  EXPECT_EQ(policy->FindGrant(billing, Rpc::kIssueEmailHash, "shop-main2"), nullptr);
+  EXPECT_EQ(policy->FindGrant(billing, Rpc::kIssueEmailHash, "other"), nullptr);
+  EXPECT_EQ(policy->FindGrant("spiffe://corp/ns/billing/sa/api2", Rpc::kIssueEmailHash,
+                              "billing-web"),
+            nullptr);
+  EXPECT_EQ(policy->FindGrant("", Rpc::kIssueEmailHash, "billing-web"), nullptr);
+}
+
+TEST(AuthzPolicyParserTest, EmptyRuleListDeniesEverything) {
+  absl::StatusOr<AuthzPolicy> policy = ParseAuthzPolicy(R"({"rules": []})");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->FindGrant("anyone", Rpc::kIssueEmailHash, "any"), nullptr);
+}
+
+struct BadPolicy {
+  const char* json;
+  const char* error;
+};
+
+class AuthzPolicyParserErrorTest : public ::testing::TestWithParam<BadPolicy> {};
+
+TEST_P(AuthzPolicyParserErrorTest, NamesThePathAndTheRule) {
+  absl::StatusOr<AuthzPolicy> policy = ParseAuthzPolicy(GetParam().json);
+  ASSERT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument) << GetParam().json;
+  EXPECT_THAT(policy.status().message(), HasSubstr(GetParam().error));
+}
+
+constexpr char kRule[] = R"("principals": ["p"], "rpcs": ["*"], "app_ids": ["*"])";
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, AuthzPolicyParserErrorTest,
+    ::testing::Values(
+        BadPolicy{"{", "invalid JSON"}, BadPolicy{"[]", "(root): must be a JSON object"},
+        BadPolicy{"{}", "rules: is required"},
+        BadPolicy{R"({"rules": [], "extra": 1})", "(root).extra: unknown key"},
+        BadPolicy{R"({"rules": {}})", "rules: must be a list"},
+        BadPolicy{R"({"rules": [1]})", "rules[0]: must be an object"},
+        BadPolicy{R"({"rules": [{"rpcs": ["*"], "app_ids": ["*"]}]})",
+                  "rules[0].principals: is required"},
+        BadPolicy{R"({"rules": [{"principals": [], "rpcs": ["*"], "app_ids": ["*"]}]})",
+                  "rules[0].principals: must be a non-empty list of strings"},
+        BadPolicy{R"({"rules": [{"principals": [1], "rpcs": ["*"], "app_ids": ["*"]}]})",
+                  "rules[0].principals[0]: must be a string"},
+        BadPolicy{R"({"rules": [{"principals": ["a*b"], "rpcs": ["*"], "app_ids": ["*"]}]})",
+                  "rules[0].principals[0]: '*' is allowed only as the last character"},
+        BadPolicy{R"({"rules": [{"principals": ["p"], "app_ids": ["*"]}]})",
+                  "rules[0].rpcs: is required"},
+        BadPolicy{R"({"rules": [{"principals": ["p"], "rpcs": ["IssueToken"], "app_ids": ["*"]}]})",
+                  "rules[0].rpcs[0]: unknown RPC \"IssueToken\""},
+        BadPolicy{R"({"rules": [{"principals": ["p"], "rpcs": ["*"]}]})",
+                  "rules[0].app_ids: is required"},
+        BadPolicy{R"({"rules": [{"principals": ["p"], "rpcs": ["*"], "app_ids": ["bad id"]}]})",
+                  "rules[0].app_ids[0]"},
+        BadPolicy{R"({"rules": [{"principals": ["p"], "rpcs": ["*"], "app_ids": ["bad/*"]}]})",
+                  "rules[0].app_ids[0]: prefix may only use [A-Za-z0-9._-]"},
+        BadPolicy{R"({"rules": [{"principals": ["p"], "rpcs": ["*"], "app_ids": ["*"],
+                                 "name": 3}]})",
+                  "rules[0].name: must be a string"},
+        BadPolicy{R"({"rules": [{"principals": ["p"], "rpcs": ["*"], "app_ids": ["*"],
+                                 "effect": "deny"}]})",
+                  "rules[0].effect: unknown key"}));
+
+TEST(AuthzPolicyParserTest, LoadErrorsStartWithThePath) {
+  absl::StatusOr<AuthzPolicy> policy = LoadAuthzPolicyFile("/nonexistent/policy.json");
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(policy.status().message(), HasSubstr("/nonexistent/policy.json: "));
+}
+
+}  // namespace
+}  // namespace identity::authz

@@ -1,0 +1,71 @@
+// The principal derived from real certificates made by the openssl CLI.
+#include "server/authz/caller_identity.h"
+
+#include "gtest/gtest.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/test_pki.h"
+
+namespace identity::authz {
+namespace {
+
+using ::identity::testing::ReadFileOrEmpty;
+using ::identity::testing::TestPki;
+
+class CallerIdentityTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<TestPki>> pki = TestPki::Create();
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    pki_ = pki->release();
+  }
+  static void TearDownTestSuite() { delete pki_; }
+
+  static absl::StatusOr<CallerIdentity> Of(const std::string& name) {
+    return CallerIdentityFromCertificatePem(ReadFileOrEmpty(pki_->Cert(name)));
+  }
+
+  static TestPki* pki_;
+};
+
+TestPki* CallerIdentityTest::pki_ = nullptr;
+
+TEST_F(CallerIdentityTest, UriSanComesFirst) {
+  // The ops certificate also has a CN ("ops-alice"): the URI SAN wins.
+  absl::StatusOr<CallerIdentity> id = Of("ops");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(id->principal, TestPki::kOpsPrincipal);
+  EXPECT_EQ(id->source, PrincipalSource::kUriSan);
+  EXPECT_TRUE(id->authenticated());
+  EXPECT_EQ(PrincipalSourceName(id->source), "uri_san");
+}
+
+TEST_F(CallerIdentityTest, DnsSanWithoutUriSan) {
+  absl::StatusOr<CallerIdentity> id = Of("dns");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(id->principal, TestPki::kDnsPrincipal);
+  EXPECT_EQ(id->source, PrincipalSource::kDnsSan);
+}
+
+TEST_F(CallerIdentityTest, CommonNameWithoutSans) {
+  absl::StatusOr<CallerIdentity> id = Of("cn");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(id->principal, TestPki::kCnPrincipal);
+  EXPECT_EQ(id->source, PrincipalSource::kCommonName);
+}
+
+TEST_F(CallerIdentityTest, NotACertificate) {
+  EXPECT_EQ(CallerIdentityFromCertificatePem("garbage").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CallerIdentityFromCertificatePem("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CallerIdentityDefaultTest, NoCertificateMeansUnauthenticated) {
+  CallerIdentity none;
+  EXPECT_FALSE(none.authenticated());
+  EXPECT_EQ(none.principal, "");
+  EXPECT_EQ(PrincipalSourceName(none.source), "none");
+}
+
+}  // namespace
+}  // namespace identity::authz
