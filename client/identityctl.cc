@@ -9,6 +9,9 @@
 //           [--expected_version=N]
 //     widget APP_ID     (versions, fingerprints, times; never secrets)
 //     widgets           (every widget, one line per secret kind)
+//   identityctl [--audit_key_file=FILE] audit-hash EMAIL
+//                       (the email's pseudonym in identityd's audit log; local,
+//                        no server: the key from FILE or $IDENTITYD_AUDIT_KEY)
 //
 // Exit status: 0 success; 1 the call failed (gRPC status code name and message
 // on stderr); 2 usage error.
@@ -33,6 +36,8 @@
 #include "absl/time/time.h"
 #include "client/identity_client.h"
 #include "client/secret_input.h"
+#include "server/config/secret_source_reader.h"
+#include "server/crypto/email_hasher.h"
 
 ABSL_FLAG(std::string, target, "", "identityd address, HOST:PORT (required).");
 ABSL_FLAG(std::string, ca, "",
@@ -62,6 +67,8 @@ ABSL_FLAG(bool, generate, false,
           "rotate: let identityd generate the secret; it is printed once.");
 ABSL_FLAG(std::string, secret_file, "",
           "rotate: read the new secret from this file (default: stdin; never from argv).");
+ABSL_FLAG(std::string, audit_key_file, "",
+          "audit-hash: file holding identityd's audit key (default: $IDENTITYD_AUDIT_KEY).");
 ABSL_FLAG(std::optional<uint64_t>, expected_version, std::nullopt,
           "rotate: only rotate if the current version is N (0: none yet).");
 
@@ -274,6 +281,27 @@ int Widgets(const IdentityClient& client, const std::vector<char*>& args) {
   return 0;
 }
 
+// audit-hash EMAIL: the pseudonym identityd's audit log records for EMAIL
+// (--audit_email=pseudonym): hex(HMAC-SHA256(hex_decode(audit key), EMAIL)),
+// computed here so that an investigator can grep the log for it. Local: the
+// key never travels to or from a server.
+int AuditHash(const std::vector<char*>& args) {
+  if (args.size() != 2) return Usage("audit-hash takes EMAIL");
+  const std::string file = absl::GetFlag(FLAGS_audit_key_file);
+  absl::StatusOr<crypto::SecretBytes> key = file.empty()
+                                                ? config::ReadSecretEnv("IDENTITYD_AUDIT_KEY")
+                                                : config::ReadSecretFile(file);
+  if (!key.ok()) {
+    return Usage(file.empty() ? "audit-hash needs the audit key: --audit_key_file=FILE or "
+                                "$IDENTITYD_AUDIT_KEY"
+                              : std::string(key.status().message()));
+  }
+  absl::StatusOr<crypto::EmailHasher> hasher = crypto::EmailHasher::FromHexSecret(key->view());
+  if (!hasher.ok()) return Usage(absl::StrCat("audit key: ", hasher.status().message()));
+  std::cout << hasher->Hash(args[1]) << "\n";
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "identityctl --target=HOST:PORT (--ca=F --cert=F --key=F | --insecure) "
@@ -285,6 +313,9 @@ int Run(int argc, char** argv) {
       "[--expected_version=N]\n"
       "  widget APP_ID      versions, fingerprints and times of one widget (never secrets)\n"
       "  widgets            every widget, one line per secret kind\n"
+      "identityctl [--audit_key_file=FILE] audit-hash EMAIL\n"
+      "  the email's pseudonym in identityd's audit log (local; key from FILE or "
+      "$IDENTITYD_AUDIT_KEY)\n"
       "Exit status: 0 success, 1 the call failed (status on stderr), 2 usage error.");
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = [](absl::string_view file) {
@@ -296,7 +327,12 @@ int Run(int argc, char** argv) {
   std::atexit(MapFlagParsingExit);
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   parsing_flags = false;
-  if (args.size() < 2) return Usage("missing COMMAND (hash, token, rotate, widget or widgets)");
+  if (args.size() < 2) {
+    return Usage("missing COMMAND (hash, token, rotate, widget, widgets or audit-hash)");
+  }
+  if (absl::string_view(args[1]) == "audit-hash") {
+    return AuditHash(std::vector<char*>(args.begin() + 1, args.end()));
+  }
 
   const std::string target = absl::GetFlag(FLAGS_target);
   if (target.empty()) return Usage("--target=HOST:PORT is required");
@@ -332,7 +368,7 @@ int Run(int argc, char** argv) {
   if (command == "widget") return Widget(**client, command_args);
   if (command == "widgets") return Widgets(**client, command_args);
   return Usage(absl::StrCat("unknown command \"", command,
-                            "\" (hash, token, rotate, widget or widgets)"));
+                            "\" (hash, token, rotate, widget, widgets or audit-hash)"));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/audit_setup.h"
 #include "server/common/log.h"
 #include "server/config/server_config.h"
 #include "server/keyring/keyring.h"
@@ -81,6 +82,10 @@ int Run() {
   // secret is loaded.
   absl::StatusOr<std::unique_ptr<ServerSecurity>> security = ServerSecurity::FromFlags(*address);
   if (!security.ok()) return Fail(security.status().message());
+  // The audit log before any secret, too: a sink that cannot be opened stops
+  // the start. It outlives the service, which records into it until the end.
+  absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log = AuditLogFromFlags();
+  if (!audit_log.ok()) return Fail(audit_log.status().message());
 
   std::optional<config::ServerConfig> config;
   const std::string config_path = absl::GetFlag(FLAGS_config);
@@ -99,17 +104,20 @@ int Run() {
       config.has_value() ? &*config : nullptr, config_path, keyring, absl::Now());
   if (!store.ok()) return Fail(store.status().message());
 
-  // Block the stop signals in every thread before gRPC starts any, so that
-  // only the sigwait() below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the handled signals in every thread before gRPC starts any, so
+  // that only the sigwait() below receives them: SIGINT and SIGTERM stop,
+  // SIGHUP reopens the audit files (logrotate).
+  sigset_t handled_signals;
+  sigemptyset(&handled_signals);
+  sigaddset(&handled_signals, SIGINT);
+  sigaddset(&handled_signals, SIGTERM);
+  sigaddset(&handled_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
 
   service::IdentityServiceImpl service(
       keyring, **store,
-      service::AccessControl{&(*security)->authorizer(), (*security)->rate_limiter()});
+      service::AccessControl{&(*security)->authorizer(), (*security)->rate_limiter()},
+      audit_log->get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -137,7 +145,14 @@ int Run() {
   }
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  for (;;) {
+    sigwait(&handled_signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    if (*audit_log != nullptr) {
+      LogInfo("received SIGHUP; reopening the audit sinks");
+      (*audit_log)->RequestReopen();
+    }
+  }
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   LogInfo(absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
                        "; stopping (in-flight calls get up to ", absl::FormatDuration(grace), ")"));

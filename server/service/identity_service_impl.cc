@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/authz/grpc_caller_identity.h"
 #include "server/crypto/email_hasher.h"
+#include "server/crypto/fingerprint.h"
 #include "server/crypto/jwt_signer.h"
 #include "server/keyring/app_id.h"
 #include "server/service/grpc_status.h"
@@ -86,10 +87,12 @@ std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind) 
 }  // namespace
 
 IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, store::SecretStore& store,
-                                         AccessControl access, Clock clock)
+                                         AccessControl access, audit::AuditLog* audit_log,
+                                         Clock clock)
     : keyring_(keyring),
       store_(store),
       access_(access),
+      audit_log_(audit_log),
       clock_(std::move(clock)),
       rotator_(keyring, store, clock_) {
   SetMessageAllocatorFor_RotateSecret(&rotate_messages_);
@@ -101,9 +104,10 @@ IdentityServiceImpl::CleansingRotateAllocator::AllocateMessages() {
 }
 
 absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
-    grpc::CallbackServerContext& context) {
+    grpc::CallbackServerContext& context, CallAudit& audit) {
   absl::StatusOr<authz::CallerIdentity> caller = authz::CallerIdentityFromContext(context);
   if (!caller.ok()) return caller.status();
+  audit.SetCaller(*caller);
   if (absl::Status s = access_.authorizer->CheckAuthenticated(*caller); !s.ok()) return s;
   // Before validation, so that a flood of malformed requests is limited too.
   if (access_.rate_limiter != nullptr) {
@@ -124,52 +128,76 @@ absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(
     grpc::CallbackServerContext* context, const IssueEmailHashRequest* request,
     IssueEmailHashResponse* response) {
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
-  if (!caller.ok()) return Reply(context, caller.status());
-  return Reply(context, HandleIssueEmailHash(*caller, *request, *response));
+  CallAudit audit(audit_log_, *context, "IssueEmailHash");
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
+  const absl::Status status =
+      caller.ok() ? HandleIssueEmailHash(*caller, *request, *response, audit) : caller.status();
+  audit.Finish(status);
+  return Reply(context, status);
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
     grpc::CallbackServerContext* context, const IssueWidgetTokenRequest* request,
     IssueWidgetTokenResponse* response) {
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
-  if (!caller.ok()) return Reply(context, caller.status());
-  return Reply(context, HandleIssueWidgetToken(*caller, *request, *response));
+  CallAudit audit(audit_log_, *context, "IssueWidgetToken");
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
+  const absl::Status status =
+      caller.ok() ? HandleIssueWidgetToken(*caller, *request, *response, audit) : caller.status();
+  audit.Finish(status);
+  return Reply(context, status);
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServerContext* context,
                                                             const RotateSecretRequest* request,
                                                             RotateSecretResponse* response) {
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
-  if (!caller.ok()) return Reply(context, caller.status());
+  auto audit = std::make_shared<CallAudit>(audit_log_, *context, "RotateSecret");
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, *audit);
+  if (!caller.ok()) {
+    audit->Finish(caller.status());
+    return Reply(context, caller.status());
+  }
   // Off the callback thread (see the class comment). `request` and `response`
   // live until Finish().
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  rotator_worker_.Post([this, reactor, request, response, caller = *std::move(caller)] {
-    reactor->Finish(ToGrpcStatus(HandleRotateSecret(caller, *request, *response)));
-  });
+  rotator_worker_.Post(
+      [this, reactor, request, response, audit, caller = *std::move(caller)] {
+        const absl::Status status = HandleRotateSecret(caller, *request, *response, *audit);
+        audit->Finish(status);
+        reactor->Finish(ToGrpcStatus(status));
+      });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::GetWidget(grpc::CallbackServerContext* context,
                                                          const GetWidgetRequest* request,
                                                          GetWidgetResponse* response) {
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
-  if (!caller.ok()) return Reply(context, caller.status());
-  return Reply(context, HandleGetWidget(*caller, *request, *response));
+  CallAudit audit(audit_log_, *context, "GetWidget");
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
+  const absl::Status status =
+      caller.ok() ? HandleGetWidget(*caller, *request, *response, audit) : caller.status();
+  audit.Finish(status);
+  return Reply(context, status);
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::ListWidgets(grpc::CallbackServerContext* context,
                                                            const ListWidgetsRequest* request,
                                                            ListWidgetsResponse* response) {
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context);
-  if (!caller.ok()) return Reply(context, caller.status());
-  return Reply(context, HandleListWidgets(*caller, *request, *response));
+  CallAudit audit(audit_log_, *context, "ListWidgets");
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
+  const absl::Status status =
+      caller.ok() ? HandleListWidgets(*caller, *request, *response, audit) : caller.status();
+  audit.Finish(status);
+  return Reply(context, status);
 }
 
 absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdentity& caller,
                                                        const IssueEmailHashRequest& request,
-                                                       IssueEmailHashResponse& response) {
+                                                       IssueEmailHashResponse& response,
+                                                       CallAudit& audit) {
+  audit::AuditEvent& event = audit.event();
+  event.app_id = request.app_id();
+  event.kind = std::string(keyring::SecretKindName(keyring::SecretKind::kEmailHash));
+  event.email = request.email();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
   if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kIssueEmailHash,
@@ -186,12 +214,18 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdenti
   hash->resize(crypto::kEmailHashHexLength);
   (*secret)->email_hasher()->HashTo(request.email(), hash->data());
   response.set_secret_version((*secret)->version());
+  event.version = (*secret)->version();
   return absl::OkStatus();
 }
 
 absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIdentity& caller,
                                                          const IssueWidgetTokenRequest& request,
-                                                         IssueWidgetTokenResponse& response) {
+                                                         IssueWidgetTokenResponse& response,
+    CallAudit& audit) {
+  audit::AuditEvent& event = audit.event();
+  event.app_id = request.app_id();
+  event.kind = std::string(keyring::SecretKindName(keyring::SecretKind::kJwt));
+  event.email = request.email();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
 
@@ -238,6 +272,11 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
   absl::StatusOr<std::string> jwt = (*secret)->jwt_signer()->Sign(claims);
   if (!jwt.ok()) return jwt.status();
 
+  event.version = (*secret)->version();
+  event.token = audit::TokenDetails{
+      claims.expires_at,
+      crypto::Fingerprint(absl::MakeConstSpan(reinterpret_cast<const std::uint8_t*>(jwt->data()),
+                                              jwt->size()))};
   *response.mutable_jwt() = *std::move(jwt);
   response.mutable_expires_at()->set_seconds(claims.expires_at);
   response.set_secret_version((*secret)->version());
@@ -246,13 +285,17 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
 
 absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity& caller,
                                                      const RotateSecretRequest& request,
-                                                     RotateSecretResponse& response) {
+                                                     RotateSecretResponse& response,
+    CallAudit& audit) {
+  audit::AuditEvent& event = audit.event();
+  event.app_id = request.app_id();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
   if (!kind.has_value()) {
     return absl::InvalidArgumentError(
         "kind: must be SECRET_KIND_EMAIL_HASH or SECRET_KIND_JWT");
   }
+  event.kind = std::string(keyring::SecretKindName(*kind));
   SecretSource source;
   switch (request.source_case()) {
     case RotateSecretRequest::kSecret:
@@ -276,8 +319,16 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
     return s;
   }
 
+  // The audit record comes before the change (fail closed): a rotation the
+  // sinks did not take is refused.
+  const BeforeApply record = [&audit, &event](const RotationPlan& plan) {
+    event.version = plan.new_version;
+    event.rotation =
+        audit::RotationDetails{plan.old_version, plan.new_version, plan.fingerprint, plan.generated};
+    return audit.RecordDurablyBeforeApply();
+  };
   absl::StatusOr<RotationResult> result =
-      rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version);
+      rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version, record);
   if (!result.ok()) return result.status();
 
   response.set_version(result->version);
@@ -290,7 +341,9 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
 
 absl::Status IdentityServiceImpl::HandleGetWidget(const authz::CallerIdentity& caller,
                                                   const GetWidgetRequest& request,
-                                                  GetWidgetResponse& response) {
+                                                  GetWidgetResponse& response,
+    CallAudit& audit) {
+  audit.event().app_id = request.app_id();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s =
           access_.authorizer->Authorize(caller, authz::Rpc::kGetWidget, request.app_id());
@@ -305,7 +358,8 @@ absl::Status IdentityServiceImpl::HandleGetWidget(const authz::CallerIdentity& c
 
 absl::Status IdentityServiceImpl::HandleListWidgets(const authz::CallerIdentity& caller,
                                                     const ListWidgetsRequest& request,
-                                                    ListWidgetsResponse& response) {
+                                                    ListWidgetsResponse& response,
+    CallAudit& /*audit*/) {
   // Listing reveals every app_id: only a grant over all of them ("app_ids":
   // ["*"]) allows it, never a grant scoped to some widgets.
   if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kListWidgets,

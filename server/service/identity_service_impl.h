@@ -8,11 +8,13 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "identity/v1/identity.grpc.pb.h"
+#include "server/audit/audit_log.h"
 #include "server/common/serial_worker.h"
 #include "server/authz/authorizer.h"
 #include "server/authz/caller_identity.h"
 #include "server/keyring/keyring.h"
 #include "server/limits/rate_limiter.h"
+#include "server/service/call_audit.h"
 #include "server/service/secret_rotator.h"
 #include "server/store/secret_store.h"
 
@@ -52,10 +54,12 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
 
   // `keyring` and `store` must outlive the service and hold the same state
   // (the keyring filled from the store at start). `clock` gives iat and
-  // rotation times (defaults to the system clock; tests may fix it). Destroy
-  // the service only after the gRPC server has shut down.
+  // rotation times (defaults to the system clock; tests may fix it).
+  // `audit_log` receives one event per call (null: no auditing) and must
+  // outlive the service. Destroy the service only after the gRPC server has
+  // shut down.
   IdentityServiceImpl(keyring::Keyring& keyring, store::SecretStore& store, AccessControl access,
-                      Clock clock = absl::Now);
+                      audit::AuditLog* audit_log = nullptr, Clock clock = absl::Now);
 
   grpc::ServerUnaryReactor* IssueEmailHash(grpc::CallbackServerContext* context,
                                            const identity::v1::IssueEmailHashRequest* request,
@@ -78,26 +82,32 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
                                         identity::v1::ListWidgetsResponse* response) override;
 
  private:
-  // Identifies the caller of `context` and checks that it may call at all
-  // (authenticated, within its rate; on a rate refusal the retry trailers
-  // are added to `context`).
-  absl::StatusOr<authz::CallerIdentity> Admit(grpc::CallbackServerContext& context);
+  // Identifies the caller of `context` (recorded in `audit`) and checks that
+  // it may call at all (authenticated, within its rate; on a rate refusal the
+  // retry trailers are added to `context`).
+  absl::StatusOr<authz::CallerIdentity> Admit(grpc::CallbackServerContext& context,
+                                              CallAudit& audit);
 
   absl::Status HandleIssueEmailHash(const authz::CallerIdentity& caller,
                                     const identity::v1::IssueEmailHashRequest& request,
-                                    identity::v1::IssueEmailHashResponse& response);
+                                    identity::v1::IssueEmailHashResponse& response,
+  CallAudit& audit);
   absl::Status HandleIssueWidgetToken(const authz::CallerIdentity& caller,
                                       const identity::v1::IssueWidgetTokenRequest& request,
-                                      identity::v1::IssueWidgetTokenResponse& response);
+                                      identity::v1::IssueWidgetTokenResponse& response,
+  CallAudit& audit);
   absl::Status HandleRotateSecret(const authz::CallerIdentity& caller,
                                   const identity::v1::RotateSecretRequest& request,
-                                  identity::v1::RotateSecretResponse& response);
+                                  identity::v1::RotateSecretResponse& response,
+  CallAudit& audit);
   absl::Status HandleGetWidget(const authz::CallerIdentity& caller,
                                const identity::v1::GetWidgetRequest& request,
-                               identity::v1::GetWidgetResponse& response);
+                               identity::v1::GetWidgetResponse& response,
+  CallAudit& audit);
   absl::Status HandleListWidgets(const authz::CallerIdentity& caller,
                                  const identity::v1::ListWidgetsRequest& request,
-                                 identity::v1::ListWidgetsResponse& response);
+                                 identity::v1::ListWidgetsResponse& response,
+  CallAudit& audit);
 
   // Gives RotateSecret calls messages that are cleansed when the call ends
   // (they carry imported and generated secrets).
@@ -112,6 +122,7 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
   keyring::Keyring& keyring_;
   store::SecretStore& store_;
   const AccessControl access_;
+  audit::AuditLog* const audit_log_;
   const Clock clock_;
   SecretRotator rotator_;
   CleansingRotateAllocator rotate_messages_;

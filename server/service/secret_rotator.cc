@@ -52,7 +52,7 @@ SecretRotator::SecretRotator(keyring::Keyring& keyring, store::SecretStore& stor
 
 absl::StatusOr<RotationResult> SecretRotator::Rotate(
     absl::string_view app_id, keyring::SecretKind kind, SecretSource source,
-    std::optional<std::uint64_t> expected_version) {
+    std::optional<std::uint64_t> expected_version, const BeforeApply& before_apply) {
   // Parse (or generate) before taking the lock: a bad secret is refused
   // without waiting for other rotations.
   absl::StatusOr<NewSecret> secret = Prepare(kind, std::move(source));
@@ -75,6 +75,11 @@ absl::StatusOr<RotationResult> SecretRotator::Rotate(
   RotationResult result;
   result.version = (*next)->version();
   result.fingerprint = std::string((*next)->fingerprint());
+  if (before_apply) {
+    const RotationPlan plan{current, result.version, result.fingerprint,
+                            secret->displayed.has_value()};
+    if (absl::Status s = before_apply(plan); !s.ok()) return s;
+  }
   // Durable before visible: once the store holds the new version, a crash
   // loses nothing acknowledged; if it refuses, the keyring is untouched.
   store::StoredSecret stored{kind, result.version, created_at, std::move(secret->key)};

@@ -25,6 +25,18 @@ struct GenerateSecret {};
 // displays it (imported), or generated here.
 using SecretSource = std::variant<crypto::SecretBytes, GenerateSecret>;
 
+// A rotation about to be applied: what the audit log records before it is.
+struct RotationPlan {
+  std::uint64_t old_version = 0;  // 0: the rotation registers the widget
+  std::uint64_t new_version = 0;
+  std::string fingerprint;        // of the new secret
+  bool generated = false;
+};
+
+// Called once a rotation is ready and before anything changes; an error
+// refuses the rotation (returned by Rotate() as is) and nothing changes.
+using BeforeApply = std::function<absl::Status(const RotationPlan&)>;
+
 // The outcome of a rotation.
 struct RotationResult {
   std::uint64_t version = 0;
@@ -51,11 +63,14 @@ class SecretRotator {
   // a secret that breaks the kind's rules (message prefixed "secret: "),
   // kAborted if `expected_version` is set and differs from the current version,
   // kUnavailable if the store could not make the rotation durable (details in
-  // the server log); in all these cases nothing changes. The keyring serves
-  // the new version only after the store holds it.
+  // the server log), or `before_apply`'s error; in all these cases nothing
+  // changes. `before_apply` (if set) runs after those checks, just before the
+  // store write (the audit record of a rotation precedes the rotation). The
+  // keyring serves the new version only after the store holds it.
   absl::StatusOr<RotationResult> Rotate(absl::string_view app_id, keyring::SecretKind kind,
                                         SecretSource source,
-                                        std::optional<std::uint64_t> expected_version);
+                                        std::optional<std::uint64_t> expected_version,
+                                        const BeforeApply& before_apply = nullptr);
 
  private:
   keyring::Keyring& keyring_;

@@ -323,9 +323,9 @@ TEST_F(IdentityctlTest, UsageErrorsExitTwo) {
     std::string message;  // the first line of stderr after "identityctl: "
   };
   const Case cases[] = {
-      {"missing command", {target, "--insecure"}, "missing COMMAND (hash, token, rotate, widget or widgets)"},
+      {"missing command", {target, "--insecure"}, "missing COMMAND (hash, token, rotate, widget, widgets or audit-hash)"},
       {"unknown command", {target, "--insecure", "delete", "x"},
-       "unknown command \"delete\" (hash, token, rotate, widget or widgets)"},
+       "unknown command \"delete\" (hash, token, rotate, widget, widgets or audit-hash)"},
       {"missing --target", {"--insecure", "hash", "a", "b@c"}, "--target=HOST:PORT is required"},
       {"bad --output", {target, "--insecure", "--output=yaml", "hash", "a", "b@c"},
        "--output must be text or json"},

@@ -102,7 +102,7 @@ class IdentityServiceImplTest : public ::testing::Test {
       *store::EmbeddedSecretStore::OpenInMemory({});
   // Authorization is tested in tests/authz and tests/security.
   authz::AllowAllAuthorizer allow_all_;
-  IdentityServiceImpl service_{keyring_, *store_, AccessControl{&allow_all_, nullptr},
+  IdentityServiceImpl service_{keyring_, *store_, AccessControl{&allow_all_, nullptr}, nullptr,
                                [] { return kNow; }};
 };
 

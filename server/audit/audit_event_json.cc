@@ -1,0 +1,150 @@
+#include "server/audit/audit_event_json.h"
+
+#include "absl/strings/str_cat.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+#include "server/crypto/utf8.h"
+
+namespace identity::audit {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void Key(JsonWriter& w, absl::string_view key) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+void String(JsonWriter& w, absl::string_view value) {
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+// Request-supplied text, made safe to record: at most kMaxRecordedTextBytes
+// (cut at a character boundary, marked), and valid UTF-8 or a placeholder.
+// (RapidJSON's writer escapes quotes and control characters itself.)
+void RequestText(JsonWriter& w, absl::string_view text) {
+  if (!crypto::IsValidUtf8(text)) {
+    String(w, absl::StrCat("<invalid UTF-8, ", text.size(), " bytes>"));
+    return;
+  }
+  if (text.size() <= kMaxRecordedTextBytes) {
+    String(w, text);
+    return;
+  }
+  std::size_t cut = kMaxRecordedTextBytes;
+  // Back off over continuation bytes (10xxxxxx) to a character's first byte.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+  String(w, absl::StrCat(text.substr(0, cut), "...[", text.size(), " bytes]"));
+}
+
+void Common(JsonWriter& w, absl::Time time, absl::string_view type) {
+  Key(w, "time");
+  String(w, FormatAuditTime(time));
+  Key(w, "type");
+  String(w, type);
+  Key(w, "schema_version");
+  w.Int(kAuditSchemaVersion);
+}
+
+}  // namespace
+
+std::string FormatAuditTime(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
+}
+
+std::string AuditEventToJson(const AuditEvent& event, const EmailPseudonymizer& emails) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  Common(w, event.time, "call");
+  Key(w, "event_id");
+  String(w, event.event_id);
+  Key(w, "request_id");
+  String(w, event.request_id);
+  Key(w, "rpc");
+  String(w, event.rpc);
+  Key(w, "principal");
+  String(w, event.principal);
+  Key(w, "principal_source");
+  String(w, event.principal_source);
+  Key(w, "peer");
+  RequestText(w, event.peer);
+  Key(w, "app_id");
+  RequestText(w, event.app_id);
+  if (event.kind.has_value()) {
+    Key(w, "kind");
+    String(w, *event.kind);
+  }
+  if (event.version.has_value()) {
+    Key(w, "version");
+    w.Uint64(*event.version);
+  }
+  Key(w, "outcome");
+  String(w, event.outcome);
+  Key(w, "reason");
+  RequestText(w, event.reason);
+  Key(w, "latency_us");
+  w.Int64(event.latency_us);
+  if (event.email.has_value()) {
+    if (std::optional<std::string> rendered = emails.Render(*event.email)) {
+      if (emails.mode() == EmailMode::kPseudonym) {
+        Key(w, "email_hmac");
+        String(w, *rendered);
+      } else {
+        Key(w, "email");
+        RequestText(w, *rendered);
+      }
+    }
+  }
+  if (event.token.has_value()) {
+    Key(w, "token");
+    w.StartObject();
+    Key(w, "exp");
+    w.Int64(event.token->expires_at);
+    Key(w, "fingerprint");
+    String(w, event.token->fingerprint);
+    w.EndObject();
+  }
+  if (event.rotation.has_value()) {
+    Key(w, "rotation");
+    w.StartObject();
+    Key(w, "old_version");
+    w.Uint64(event.rotation->old_version);
+    Key(w, "new_version");
+    w.Uint64(event.rotation->new_version);
+    Key(w, "fingerprint");
+    String(w, event.rotation->fingerprint);
+    Key(w, "source");
+    String(w, event.rotation->generated ? "generated" : "imported");
+    w.EndObject();
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string DropReportToJson(absl::Time time, std::uint64_t dropped_total,
+                             std::uint64_t dropped_since_last_report,
+                             const std::vector<SinkLoss>& undelivered, bool final) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  Common(w, time, "audit_drops");
+  Key(w, "event_id");
+  String(w, NewRandomId());
+  Key(w, "dropped_total");
+  w.Uint64(dropped_total);
+  Key(w, "dropped_since_last_report");
+  w.Uint64(dropped_since_last_report);
+  Key(w, "undelivered_by_sink");
+  w.StartObject();
+  for (const SinkLoss& loss : undelivered) {
+    Key(w, loss.sink);
+    w.Uint64(loss.undelivered);
+  }
+  w.EndObject();
+  Key(w, "final");
+  w.Bool(final);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace identity::audit

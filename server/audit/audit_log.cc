@@ -1,0 +1,148 @@
+#include "server/audit/audit_log.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "server/audit/audit_event_json.h"
+#include "server/common/log.h"
+
+namespace identity::audit {
+
+AuditLog::AuditLog(std::vector<std::unique_ptr<AuditSink>> sinks, EmailPseudonymizer emails,
+                   Options options)
+    : sinks_(std::move(sinks)),
+      emails_(std::move(emails)),
+      options_(options),
+      sink_failing_(sinks_.size(), false),
+      undelivered_(sinks_.size(), 0),
+      writer_([this] { RunWriter(); }) {}
+
+AuditLog::~AuditLog() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+}
+
+bool AuditLog::Submit(AuditEvent event) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (queue_.size() >= options_.queue_capacity) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    queue_.push_back(std::move(event));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+absl::Status AuditLog::WriteDurably(const AuditEvent& event) {
+  const std::string json = AuditEventToJson(event, emails_);
+  std::vector<std::string> failed;
+  {
+    std::lock_guard<std::mutex> lock(sinks_mu_);
+    failed = WriteToSinks(event.time, json, /*durable=*/true);
+  }
+  if (failed.empty()) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("audit: not recorded by ", absl::StrJoin(failed, ", ")));
+}
+
+void AuditLog::RequestReopen() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    reopen_ = true;
+  }
+  wake_.notify_one();
+}
+
+std::vector<std::string> AuditLog::WriteToSinks(absl::Time time, const std::string& json,
+                                                bool durable) {
+  std::vector<std::string> failed;
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    const absl::Status s = sinks_[i]->Write(time, json, durable);
+    if (!s.ok()) {
+      failed.push_back(sinks_[i]->name());
+      ++undelivered_[i];
+      // One warning per outage, not one per event.
+      if (!sink_failing_[i]) {
+        LogWarning(absl::StrCat("audit sink ", sinks_[i]->name(), " failing: ", s.message()));
+      }
+    } else if (sink_failing_[i]) {
+      LogInfo(absl::StrCat("audit sink ", sinks_[i]->name(), " recovered"));
+    }
+    sink_failing_[i] = !s.ok();
+  }
+  return failed;
+}
+
+void AuditLog::ReportDrops(bool final) {
+  const std::uint64_t total = dropped();
+  const std::uint64_t since = total - dropped_reported_;
+  std::vector<SinkLoss> losses;
+  std::uint64_t undelivered = 0;
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    losses.push_back({sinks_[i]->name(), undelivered_[i]});
+    undelivered += undelivered_[i];
+  }
+  if (since == 0 && undelivered == undelivered_reported_ && !final) return;
+  if (since > 0) {
+    LogWarning(absl::StrCat("audit: ", since, " event(s) dropped (queue of ",
+                            options_.queue_capacity, " full; ", total, " since start)"));
+  }
+  dropped_reported_ = total;
+  undelivered_reported_ = undelivered;
+  const absl::Time now = absl::Now();
+  WriteToSinks(now, DropReportToJson(now, total, since, losses, final), /*durable=*/final);
+}
+
+void AuditLog::RunWriter() {
+  absl::Time next_report = absl::Now() + options_.drop_report_interval;
+  std::deque<AuditEvent> batch;
+  for (;;) {
+    bool reopen = false;
+    bool stopping = false;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      wake_.wait_until(lock, absl::ToChronoTime(next_report),
+                       [this] { return !queue_.empty() || reopen_ || stopping_; });
+      batch.swap(queue_);
+      reopen = reopen_;
+      reopen_ = false;
+      stopping = stopping_;
+    }
+    std::lock_guard<std::mutex> lock(sinks_mu_);
+    if (reopen) {
+      for (const std::unique_ptr<AuditSink>& sink : sinks_) {
+        if (absl::Status s = sink->Reopen(); !s.ok()) {
+          LogWarning(absl::StrCat("audit sink ", sink->name(), ": reopen failed, still writing "
+                                  "to the old file: ", s.message()));
+        }
+      }
+    }
+    for (const AuditEvent& event : batch) {
+      WriteToSinks(event.time, AuditEventToJson(event, emails_), /*durable=*/false);
+    }
+    batch.clear();
+    if (absl::Now() >= next_report) {
+      ReportDrops(/*final=*/false);
+      next_report = absl::Now() + options_.drop_report_interval;
+    }
+    if (stopping) {
+      // Submit() may have queued more while this batch was written.
+      bool more;
+      {
+        std::lock_guard<std::mutex> queue_lock(queue_mu_);
+        more = !queue_.empty();
+      }
+      if (more) continue;
+      ReportDrops(/*final=*/true);
+      return;
+    }
+  }
+}
+
+}  // namespace identity::audit

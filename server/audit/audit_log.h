@@ -1,0 +1,96 @@
+#ifndef IDENTITY_SERVER_AUDIT_AUDIT_LOG_H_
+#define IDENTITY_SERVER_AUDIT_AUDIT_LOG_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "server/audit/audit_event.h"
+#include "server/audit/audit_sink.h"
+#include "server/audit/email_pseudonymizer.h"
+
+namespace identity::audit {
+
+// AuditLog delivers audit events to every configured sink, in the manner of
+// Vault's audit devices but without letting a slow sink slow the service:
+//
+// * Submit() (issue calls and every refused call) puts the event on a
+//   bounded queue and returns at once; a writer thread renders the JSON and
+//   writes it to each sink. A full queue drops the event and counts it; the
+//   count is written to the log itself as an "audit_drops" line (every
+//   `drop_report_interval` while drops happen, and always at shutdown) and
+//   warned about on stderr. Events a sink failed to take (a syslog server
+//   down or not reading) are counted per sink in the same line, which the
+//   healthy sinks receive.
+// * WriteDurably() (a rotation, before it is applied) writes the event to
+//   every sink itself, durably, and fails if any sink did not take it: the
+//   rotation is then refused, so no secret changes without a record.
+// * The destructor writes everything still queued, then the final drop
+//   report (graceful shutdown flushes the queue).
+//
+//   AuditLog log(std::move(sinks), EmailPseudonymizer::Omit(), {});
+//   log.Submit(std::move(event));
+class AuditLog {
+ public:
+  struct Options {
+    std::size_t queue_capacity = 10000;
+    absl::Duration drop_report_interval = absl::Minutes(1);
+  };
+
+  AuditLog(std::vector<std::unique_ptr<AuditSink>> sinks, EmailPseudonymizer emails,
+           Options options);
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  // Queues `event` for the writer. Never waits for a sink: returns false
+  // (and counts a drop) when the queue is full.
+  bool Submit(AuditEvent event);
+
+  // Writes `event` to every sink durably before returning. kUnavailable
+  // naming the sinks that failed (their errors go to the server log) if any
+  // did not take it; the sinks that did keep their copy.
+  absl::Status WriteDurably(const AuditEvent& event);
+
+  // Asks the writer to reopen every sink (SIGHUP); returns at once.
+  void RequestReopen();
+
+  // Events dropped since start.
+  std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  void RunWriter();
+  // Writes `json` to every sink (sinks_mu_ held); returns the failures.
+  std::vector<std::string> WriteToSinks(absl::Time time, const std::string& json, bool durable);
+  void ReportDrops(bool final);
+
+  const std::vector<std::unique_ptr<AuditSink>> sinks_;  // guarded by sinks_mu_
+  const EmailPseudonymizer emails_;
+  const Options options_;
+
+  std::mutex sinks_mu_;  // one writer at a time on the sinks
+  std::uint64_t dropped_reported_ = 0;  // guarded by sinks_mu_
+  std::vector<bool> sink_failing_;      // guarded by sinks_mu_: to warn once per outage
+  std::vector<std::uint64_t> undelivered_;  // guarded by sinks_mu_: per sink, since start
+  std::uint64_t undelivered_reported_ = 0;  // guarded by sinks_mu_: their sum at the last report
+
+  std::mutex queue_mu_;
+  std::condition_variable wake_;
+  std::deque<AuditEvent> queue_;  // guarded by queue_mu_
+  bool reopen_ = false;           // guarded by queue_mu_
+  bool stopping_ = false;         // guarded by queue_mu_
+  std::atomic<std::uint64_t> dropped_{0};
+
+  std::thread writer_;  // last: starts once the rest exists
+};
+
+}  // namespace identity::audit
+
+#endif  // IDENTITY_SERVER_AUDIT_AUDIT_LOG_H_

@@ -1,0 +1,56 @@
+#include "server/audit/file_sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/fd_io.h"
+
+namespace identity::audit {
+namespace {
+
+absl::StatusOr<int> OpenForAppend(const std::string& path) {
+  // O_APPEND: each line is one write at the end, even if another process
+  // appends to the same file.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError(absl::StrCat(path, ": cannot open for appending"), errno);
+  return fd;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FileSink>> FileSink::Open(const std::string& path) {
+  absl::StatusOr<int> fd = OpenForAppend(path);
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<FileSink>(new FileSink(path, *fd));
+}
+
+FileSink::FileSink(std::string path, int fd)
+    : path_(std::move(path)), name_(absl::StrCat("file:", path_)), fd_(fd) {}
+
+FileSink::~FileSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status FileSink::Write(absl::Time, absl::string_view json, bool durable) {
+  if (fd_ < 0) {
+    // A failed reopen left no file: try again, the cause may be gone.
+    if (absl::Status s = Reopen(); !s.ok()) return s;
+  }
+  if (absl::Status s = WriteAll(fd_, absl::StrCat(json, "\n"), path_); !s.ok()) return s;
+  if (durable && ::fdatasync(fd_) != 0) {
+    return ErrnoError(absl::StrCat(path_, ": cannot sync"), errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FileSink::Reopen() {
+  absl::StatusOr<int> fd = OpenForAppend(path_);
+  if (!fd.ok()) return fd.status();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = *fd;
+  return absl::OkStatus();
+}
+
+}  // namespace identity::audit

@@ -1,0 +1,22 @@
+#ifndef IDENTITY_SERVER_COMMON_FD_IO_H_
+#define IDENTITY_SERVER_COMMON_FD_IO_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace identity {
+
+// Writes all of `data` to `fd` (retrying short writes and EINTR). On a socket
+// it uses send(MSG_NOSIGNAL), so a peer that went away is an error, not a
+// SIGPIPE. ErrnoError(WHAT, errno) on failure.
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what);
+
+// "WHAT: strerror(err)": kDeadlineExceeded for a timeout (EAGAIN, ETIMEDOUT:
+// a send timeout expired), else kUnavailable.
+absl::Status ErrnoError(absl::string_view what, int err);
+
+}  // namespace identity
+
+#endif  // IDENTITY_SERVER_COMMON_FD_IO_H_

@@ -1,0 +1,74 @@
+#include "server/service/call_audit.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/common/log.h"
+
+namespace identity::service {
+namespace {
+
+// The caller's x-request-id if it is usable: 1..kMaxRequestIdLength printable
+// ASCII characters without spaces (it is logged and echoed back).
+std::string RequestIdFrom(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  const auto it = metadata.find(kRequestIdMetadata);
+  if (it != metadata.end()) {
+    const absl::string_view id(it->second.data(), it->second.size());
+    bool usable = !id.empty() && id.size() <= kMaxRequestIdLength;
+    for (char c : id) usable = usable && c >= 0x21 && c <= 0x7e;
+    if (usable) return std::string(id);
+  }
+  return audit::NewRandomId();
+}
+
+}  // namespace
+
+CallAudit::CallAudit(audit::AuditLog* log, grpc::CallbackServerContext& context,
+                     absl::string_view rpc)
+    : log_(log) {
+  event_.time = absl::Now();
+  event_.event_id = audit::NewRandomId();
+  event_.request_id = RequestIdFrom(context);
+  event_.rpc = std::string(rpc);
+  event_.principal = audit::kAnonymousPrincipal;
+  event_.peer = context.peer();
+  // Before the reply: initial metadata goes out with it (or before it).
+  context.AddInitialMetadata(kRequestIdMetadata, event_.request_id);
+}
+
+void CallAudit::SetCaller(const authz::CallerIdentity& caller) {
+  if (caller.authenticated()) event_.principal = caller.principal;
+  event_.principal_source = std::string(authz::PrincipalSourceName(caller.source));
+}
+
+void CallAudit::Complete(const absl::Status& status) {
+  event_.outcome = std::string(absl::StatusCodeToString(status.code()));
+  event_.reason = std::string(status.message());
+  event_.latency_us = absl::ToInt64Microseconds(absl::Now() - event_.time);
+}
+
+absl::Status CallAudit::RecordDurablyBeforeApply() {
+  if (log_ == nullptr) return absl::OkStatus();
+  Complete(absl::OkStatus());
+  if (absl::Status s = log_->WriteDurably(event_); !s.ok()) {
+    // The sinks' names and errors are for operators, not for the caller.
+    LogError(absl::StrCat("rotation of ", event_.app_id, " refused (request ", event_.request_id,
+                          "): ", s.message()));
+    return absl::UnavailableError(
+        "audit: the rotation could not be recorded by every audit sink; nothing changed "
+        "(retry later)");
+  }
+  recorded_durably_ = true;
+  return absl::OkStatus();
+}
+
+void CallAudit::Finish(const absl::Status& status) {
+  if (finished_ || log_ == nullptr) return;
+  finished_ = true;
+  if (recorded_durably_ && status.ok()) return;
+  Complete(status);
+  if (recorded_durably_) event_.event_id = audit::NewRandomId();  // a new event, same request
+  log_->Submit(event_);
+}
+
+}  // namespace identity::service
