@@ -74,6 +74,16 @@ bool WritePortFile(const std::string& path, int port) {
 }
 
 int Run() {
+  // Block the handled signals before any thread starts (the audit writer,
+  // the file pollers, gRPC's), so that every thread inherits the mask and
+  // only the sigwait() below receives them: SIGINT and SIGTERM stop, SIGHUP
+  // reopens the audit files (logrotate).
+  sigset_t handled_signals;
+  sigemptyset(&handled_signals);
+  sigaddset(&handled_signals, SIGINT);
+  sigaddset(&handled_signals, SIGTERM);
+  sigaddset(&handled_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
   const std::string listen = absl::GetFlag(FLAGS_listen);
   if (listen.empty()) return Fail("--listen is required, e.g. --listen=127.0.0.1:50051");
   absl::StatusOr<ListenAddress> address = ParseListenAddress(listen);
@@ -104,15 +114,6 @@ int Run() {
       config.has_value() ? &*config : nullptr, config_path, keyring, absl::Now());
   if (!store.ok()) return Fail(store.status().message());
 
-  // Block the handled signals in every thread before gRPC starts any, so
-  // that only the sigwait() below receives them: SIGINT and SIGTERM stop,
-  // SIGHUP reopens the audit files (logrotate).
-  sigset_t handled_signals;
-  sigemptyset(&handled_signals);
-  sigaddset(&handled_signals, SIGINT);
-  sigaddset(&handled_signals, SIGTERM);
-  sigaddset(&handled_signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
 
   service::IdentityServiceImpl service(
       keyring, **store,

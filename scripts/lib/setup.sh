@@ -19,6 +19,7 @@ APT_PACKAGES=(
   libabsl-dev libssl-dev openssl nlohmann-json3-dev rapidjson-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  rsyslog                    # a real syslog server for the audit sink tests (tests/audit)
   android-libboringssl-dev   # the crypto core's second test run, against BoringSSL
   python3 python3-jwt        # /usr/bin/python3 with PyJWT, for the interop checks
   nodejs                     # runs the vendor's Node snippet for test vectors

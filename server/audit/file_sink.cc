@@ -34,10 +34,6 @@ FileSink::~FileSink() {
 }
 
 absl::Status FileSink::Write(absl::Time, absl::string_view json, bool durable) {
-  if (fd_ < 0) {
-    // A failed reopen left no file: try again, the cause may be gone.
-    if (absl::Status s = Reopen(); !s.ok()) return s;
-  }
   if (absl::Status s = WriteAll(fd_, absl::StrCat(json, "\n"), path_); !s.ok()) return s;
   if (durable && ::fdatasync(fd_) != 0) {
     return ErrnoError(absl::StrCat(path_, ": cannot sync"), errno);

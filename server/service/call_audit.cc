@@ -50,6 +50,7 @@ void CallAudit::Complete(const absl::Status& status) {
 absl::Status CallAudit::RecordDurablyBeforeApply() {
   if (log_ == nullptr) return absl::OkStatus();
   Complete(absl::OkStatus());
+  durable_attempted_ = true;
   if (absl::Status s = log_->WriteDurably(event_); !s.ok()) {
     // The sinks' names and errors are for operators, not for the caller.
     LogError(absl::StrCat("rotation of ", event_.app_id, " refused (request ", event_.request_id,
@@ -67,7 +68,16 @@ void CallAudit::Finish(const absl::Status& status) {
   finished_ = true;
   if (recorded_durably_ && status.ok()) return;
   Complete(status);
-  if (recorded_durably_) event_.event_id = audit::NewRandomId();  // a new event, same request
+  if (durable_attempted_) {
+    // Supersedes the OK line written (to some sinks, at least) before the
+    // apply: a new event of the same request, which must not be lost to a
+    // full queue. Durably where the sinks take it, else queued.
+    // (Sinks that refuse it are counted by the log; queueing it as well would
+    // write it twice to the others.)
+    event_.event_id = audit::NewRandomId();
+    (void)log_->WriteDurably(event_);
+    return;
+  }
   log_->Submit(event_);
 }
 

@@ -44,8 +44,9 @@ class CallAudit {
 
   // For RotateSecret, before the rotation is applied: records the event with
   // outcome OK durably (fail closed; audit::AuditLog::WriteDurably). If the
-  // rotation then fails, Finish() records a second event with the same
-  // request_id and the failure, which supersedes this one.
+  // rotation then fails, Finish() records a second event (a new event_id,
+  // the same request_id) with the failure, which supersedes this one; it is
+  // written durably too where the sinks allow, so that it is not dropped.
   absl::Status RecordDurablyBeforeApply();
 
   // Completes the event with `status` and its latency and queues it. Once per
@@ -57,6 +58,7 @@ class CallAudit {
 
   audit::AuditLog* const log_;
   audit::AuditEvent event_;
+  bool durable_attempted_ = false;
   bool recorded_durably_ = false;
   bool finished_ = false;
 };

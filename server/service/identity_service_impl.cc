@@ -129,6 +129,8 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(
     grpc::CallbackServerContext* context, const IssueEmailHashRequest* request,
     IssueEmailHashResponse* response) {
   CallAudit audit(audit_log_, *context, "IssueEmailHash");
+  // Known before admission, so that refused calls (rate limit) name it too.
+  audit.event().app_id = request->app_id();
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
   const absl::Status status =
       caller.ok() ? HandleIssueEmailHash(*caller, *request, *response, audit) : caller.status();
@@ -140,6 +142,8 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
     grpc::CallbackServerContext* context, const IssueWidgetTokenRequest* request,
     IssueWidgetTokenResponse* response) {
   CallAudit audit(audit_log_, *context, "IssueWidgetToken");
+  // Known before admission, so that refused calls (rate limit) name it too.
+  audit.event().app_id = request->app_id();
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
   const absl::Status status =
       caller.ok() ? HandleIssueWidgetToken(*caller, *request, *response, audit) : caller.status();
@@ -151,6 +155,7 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
                                                             const RotateSecretRequest* request,
                                                             RotateSecretResponse* response) {
   auto audit = std::make_shared<CallAudit>(audit_log_, *context, "RotateSecret");
+  audit->event().app_id = request->app_id();
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, *audit);
   if (!caller.ok()) {
     audit->Finish(caller.status());
@@ -160,8 +165,11 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
   // live until Finish().
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   rotator_worker_.Post(
-      [this, reactor, request, response, audit, caller = *std::move(caller)] {
-        const absl::Status status = HandleRotateSecret(caller, *request, *response, *audit);
+      [this, context, reactor, request, response, audit, caller = *std::move(caller)] {
+        // The call may have waited in the queue, or for a slow audit sink.
+        const auto abandoned = [context] { return context->IsCancelled(); };
+        const absl::Status status =
+            HandleRotateSecret(caller, *request, *response, *audit, abandoned);
         audit->Finish(status);
         reactor->Finish(ToGrpcStatus(status));
       });
@@ -172,6 +180,8 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::GetWidget(grpc::CallbackServerCon
                                                          const GetWidgetRequest* request,
                                                          GetWidgetResponse* response) {
   CallAudit audit(audit_log_, *context, "GetWidget");
+  // Known before admission, so that refused calls (rate limit) name it too.
+  audit.event().app_id = request->app_id();
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
   const absl::Status status =
       caller.ok() ? HandleGetWidget(*caller, *request, *response, audit) : caller.status();
@@ -286,7 +296,7 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
 absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity& caller,
                                                      const RotateSecretRequest& request,
                                                      RotateSecretResponse& response,
-    CallAudit& audit) {
+    CallAudit& audit, const std::function<bool()>& abandoned) {
   audit::AuditEvent& event = audit.event();
   event.app_id = request.app_id();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
@@ -321,11 +331,17 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
 
   // The audit record comes before the change (fail closed): a rotation the
   // sinks did not take is refused.
-  const BeforeApply record = [&audit, &event](const RotationPlan& plan) {
+  const BeforeApply record = [&audit, &event, &abandoned](const RotationPlan& plan) {
     event.version = plan.new_version;
     event.rotation =
         audit::RotationDetails{plan.old_version, plan.new_version, plan.fingerprint, plan.generated};
-    return audit.RecordDurablyBeforeApply();
+    if (absl::Status s = audit.RecordDurablyBeforeApply(); !s.ok()) return s;
+    if (abandoned()) {
+      return absl::DeadlineExceededError(
+          "the call ended (deadline or cancellation) before the rotation was applied; nothing "
+          "changed");
+    }
+    return absl::OkStatus();
   };
   absl::StatusOr<RotationResult> result =
       rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version, record);

@@ -96,10 +96,14 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
                                       const identity::v1::IssueWidgetTokenRequest& request,
                                       identity::v1::IssueWidgetTokenResponse& response,
   CallAudit& audit);
+  // `abandoned` tells whether the caller has gone (deadline passed, call
+  // cancelled): checked after the audit record and before the rotation
+  // applies, so that a rotation nobody will hear of (a generated secret
+  // nobody receives) is not made.
   absl::Status HandleRotateSecret(const authz::CallerIdentity& caller,
                                   const identity::v1::RotateSecretRequest& request,
-                                  identity::v1::RotateSecretResponse& response,
-  CallAudit& audit);
+                                  identity::v1::RotateSecretResponse& response, CallAudit& audit,
+                                  const std::function<bool()>& abandoned);
   absl::Status HandleGetWidget(const authz::CallerIdentity& caller,
                                const identity::v1::GetWidgetRequest& request,
                                identity::v1::GetWidgetResponse& response,

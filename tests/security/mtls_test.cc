@@ -12,7 +12,7 @@
 #include "client/identity_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/security/raw_caller.h"
+#include "tests/support/raw_caller.h"
 #include "tests/support/identityd_process.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_pki.h"

@@ -90,6 +90,7 @@ class RawCaller {
                        const Request& request) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    if (!request_id.empty()) context.AddMetadata("x-request-id", request_id);
     Reply<Response> reply;
     reply.status = ((*stub_).*method)(&context, request, &reply.response);
     for (const auto& [key, value] : context.GetServerTrailingMetadata()) {
@@ -106,6 +107,10 @@ class RawCaller {
   }
 
   std::unique_ptr<identity::v1::IdentityService::Stub> stub_;
+
+ public:
+  // Sent as x-request-id metadata with every call when not empty.
+  std::string request_id;
 };
 
 }  // namespace identity::testing
