@@ -6,7 +6,7 @@ no knowledge of how to start the server:
 
     run_with_identityd.py --identityd=PATH [--identityctl=PATH]
                           [--server-flag=FLAG ...] [--no-insecure-loopback]
-                          -- COMMAND [ARG ...]
+                          [--keep-stdout=PATH] -- COMMAND [ARG ...]
 
 It makes a private temporary directory, generates fresh secrets (Python's
 `secrets` module) into files there (mode 0600), writes a config with three
@@ -14,7 +14,9 @@ widgets, starts identityd on a free loopback port (--listen=127.0.0.1:0
 --port_file, plain text via --insecure_loopback unless --no-insecure-loopback
 is given, e.g. with TLS flags passed by --server-flag), runs COMMAND with these
 environment variables, then stops the server with SIGTERM and requires a clean
-exit (status 0):
+exit (status 0). With --keep-stdout, the server's standard output (e.g. its
+audit log, --audit_sink=stdout) is copied to PATH once it has stopped.
+These environment variables are set for COMMAND:
 
   IDENTITYD_TARGET                  127.0.0.1:PORT
   IDENTITYD_APP_ID                  a widget holding both kinds of secret
@@ -71,6 +73,8 @@ def main():
     parser.add_argument("--server-flag", action="append", default=[])
     parser.add_argument("--no-insecure-loopback", action="store_true",
                         help="do not pass --insecure_loopback (the server flags set up TLS)")
+    parser.add_argument("--keep-stdout", metavar="PATH",
+                        help="copy the server's stdout here once it has stopped")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -159,6 +163,8 @@ def main():
             sys.stderr.write("run_with_identityd: identityd did not stop within %ds\n"
                              % STOP_TIMEOUT_S)
             code = None
+        if args.keep_stdout:
+            shutil.copyfile(os.path.join(workdir, "identityd.stdout"), args.keep_stdout)
         if code != 0:
             sys.stderr.write("run_with_identityd: identityd exited with %r; its log:\n" % code)
             sys.stderr.write(server_log(workdir))
