@@ -3,7 +3,6 @@
 #include <cstdint>
 
 #include "absl/random/random.h"
-#include "absl/strings/str_format.h"
 
 namespace identity::audit {
 
@@ -13,11 +12,20 @@ std::string NewRandomId() {
   thread_local absl::BitGen gen;
   const std::uint64_t hi = absl::Uniform<std::uint64_t>(gen);
   const std::uint64_t lo = absl::Uniform<std::uint64_t>(gen);
-  // Version 4 (random) and the RFC 4122 variant bits.
-  const std::uint64_t time_hi = ((hi & 0x0fffu) | 0x4000u);
-  const std::uint64_t clock_seq = ((lo >> 48) & 0x3fffu) | 0x8000u;
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffffu, time_hi,
-                         clock_seq, lo & 0xffffffffffffull);
+  // Version 4 (random) and the RFC 4122 variant bits, in the 8-4-4-4-12 hex
+  // form, written by hand: it runs twice per call and absl::StrFormat cost
+  // several times more.
+  const std::uint64_t v4_hi = (hi & ~0xf000ull) | 0x4000ull;
+  const std::uint64_t v4_lo = (lo & ~(0xc000ull << 48)) | (0x8000ull << 48);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  int pos = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    const std::uint64_t word = i < 16 ? v4_hi : v4_lo;
+    id[pos++] = kHex[(word >> (60 - 4 * (i % 16))) & 0xf];
+  }
+  return id;
 }
 
 }  // namespace identity::audit

@@ -30,7 +30,7 @@ struct RotationDetails {
 // a secret or a token.
 struct AuditEvent {
   absl::Time time;          // when the call arrived
-  std::string event_id;     // unique per event
+  std::string event_id;     // unique per event; empty: a new one when rendered
   std::string request_id;   // the caller's x-request-id, else generated
   std::string rpc;          // "IssueEmailHash", "RotateSecret", ...
   std::string principal;    // the caller (kAnonymousPrincipal without mTLS)

@@ -19,7 +19,8 @@ inline constexpr int kAuditSchemaVersion = 1;
 inline constexpr std::size_t kMaxRecordedTextBytes = 256;
 
 // Renders `event` as one JSON object on one line (no trailing newline),
-// through RapidJSON's writer: "type": "call", the fields of docs/audit.md, the
+// through RapidJSON's writer: "type": "call", the fields of docs/audit.md (a
+// new random event_id if the event has none: each rendering is one line), the
 // email as `emails` renders it. Request-supplied text that is not valid UTF-8
 // is recorded as "<invalid UTF-8, N bytes>", never as raw bytes.
 std::string AuditEventToJson(const AuditEvent& event, const EmailPseudonymizer& emails);

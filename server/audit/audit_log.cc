@@ -27,15 +27,19 @@ AuditLog::~AuditLog() {
 }
 
 bool AuditLog::Submit(AuditEvent event) {
+  bool was_empty;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (queue_.size() >= options_.queue_capacity) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
+    was_empty = queue_.empty();
     queue_.push_back(std::move(event));
   }
-  wake_.notify_one();
+  // The writer sleeps only on an empty queue: wake it (a futex call) on the
+  // first event only, not on every one.
+  if (was_empty) wake_.notify_one();
   return true;
 }
 
@@ -59,24 +63,34 @@ void AuditLog::RequestReopen() {
   wake_.notify_one();
 }
 
+void AuditLog::NoteSinkResult(std::size_t i, std::size_t undelivered, const absl::Status& error) {
+  undelivered_[i] += undelivered;
+  const bool failing = undelivered > 0;
+  // One warning per outage, not one per event.
+  if (failing && !sink_failing_[i]) {
+    LogWarning(absl::StrCat("audit sink ", sinks_[i]->name(), " failing: ", error.message()));
+  } else if (!failing && sink_failing_[i]) {
+    LogInfo(absl::StrCat("audit sink ", sinks_[i]->name(), " recovered"));
+  }
+  sink_failing_[i] = failing;
+}
+
 std::vector<std::string> AuditLog::WriteToSinks(absl::Time time, const std::string& json,
                                                 bool durable) {
   std::vector<std::string> failed;
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     const absl::Status s = sinks_[i]->Write(time, json, durable);
-    if (!s.ok()) {
-      failed.push_back(sinks_[i]->name());
-      ++undelivered_[i];
-      // One warning per outage, not one per event.
-      if (!sink_failing_[i]) {
-        LogWarning(absl::StrCat("audit sink ", sinks_[i]->name(), " failing: ", s.message()));
-      }
-    } else if (sink_failing_[i]) {
-      LogInfo(absl::StrCat("audit sink ", sinks_[i]->name(), " recovered"));
-    }
-    sink_failing_[i] = !s.ok();
+    if (!s.ok()) failed.push_back(sinks_[i]->name());
+    NoteSinkResult(i, s.ok() ? 0 : 1, s);
   }
   return failed;
+}
+
+void AuditLog::WriteBatchToSinks(const std::vector<AuditLine>& lines) {
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    absl::Status error;
+    NoteSinkResult(i, sinks_[i]->WriteBatch(lines, error), error);
+  }
 }
 
 void AuditLog::ReportDrops(bool final) {
@@ -102,6 +116,7 @@ void AuditLog::ReportDrops(bool final) {
 void AuditLog::RunWriter() {
   absl::Time next_report = absl::Now() + options_.drop_report_interval;
   std::deque<AuditEvent> batch;
+  std::vector<AuditLine> lines;
   for (;;) {
     bool reopen = false;
     bool stopping = false;
@@ -114,7 +129,7 @@ void AuditLog::RunWriter() {
       reopen_ = false;
       stopping = stopping_;
     }
-    std::lock_guard<std::mutex> lock(sinks_mu_);
+    std::unique_lock<std::mutex> sinks_lock(sinks_mu_);
     if (reopen) {
       for (const std::unique_ptr<AuditSink>& sink : sinks_) {
         if (absl::Status s = sink->Reopen(); !s.ok()) {
@@ -123,9 +138,13 @@ void AuditLog::RunWriter() {
         }
       }
     }
+    // Rendered here, off the calls' threads; written a batch at a time.
     for (const AuditEvent& event : batch) {
-      WriteToSinks(event.time, AuditEventToJson(event, emails_), /*durable=*/false);
+      lines.push_back({event.time, AuditEventToJson(event, emails_)});
     }
+    const bool wrote = !lines.empty();
+    if (wrote) WriteBatchToSinks(lines);
+    lines.clear();
     batch.clear();
     if (absl::Now() >= next_report) {
       ReportDrops(/*final=*/false);
@@ -141,6 +160,10 @@ void AuditLog::RunWriter() {
       if (more) continue;
       ReportDrops(/*final=*/true);
       return;
+    }
+    if (wrote) {
+      sinks_lock.unlock();
+      std::this_thread::sleep_for(absl::ToChronoMicroseconds(options_.batch_linger));
     }
   }
 }

@@ -41,6 +41,14 @@ absl::Status FileSink::Write(absl::Time, absl::string_view json, bool durable) {
   return absl::OkStatus();
 }
 
+std::size_t FileSink::WriteBatch(absl::Span<const AuditLine> lines, absl::Status& error) {
+  if (absl::Status s = WriteAll(fd_, JoinAsLines(lines), path_); !s.ok()) {
+    error = s;
+    return lines.size();
+  }
+  return 0;
+}
+
 absl::Status FileSink::Reopen() {
   absl::StatusOr<int> fd = OpenForAppend(path_);
   if (!fd.ok()) return fd.status();

@@ -22,6 +22,8 @@ class FileSink final : public AuditSink {
   const std::string& name() const override { return name_; }
   // `durable`: fdatasync after the write.
   absl::Status Write(absl::Time time, absl::string_view json, bool durable) override;
+  // The whole batch in one write (O_APPEND keeps it contiguous).
+  std::size_t WriteBatch(absl::Span<const AuditLine> lines, absl::Status& error) override;
   absl::Status Reopen() override;
 
  private:

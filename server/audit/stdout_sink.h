@@ -12,13 +12,19 @@ namespace identity::audit {
 // operational log stays on stderr, so stdout carries nothing but events.
 class StdoutSink final : public AuditSink {
  public:
+  StdoutSink();
   const std::string& name() const override { return name_; }
   // `durable`: the line is handed to the kernel (a pipe or terminal has no
   // fsync; a file redirect is synced).
   absl::Status Write(absl::Time time, absl::string_view json, bool durable) override;
+  std::size_t WriteBatch(absl::Span<const AuditLine> lines, absl::Status& error) override;
 
  private:
+  absl::Status WriteText(absl::string_view text);
   const std::string name_ = "stdout";
+  // Under systemd, stdout is a socket to the journal: written with send()
+  // so that a journal restart is an error, not a SIGPIPE.
+  const bool socket_;
 };
 
 }  // namespace identity::audit

@@ -145,7 +145,7 @@ absl::Status SyslogSink::Write(absl::Time time, absl::string_view json, bool /*d
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (fd_ < 0) status = Connect();
     if (fd_ >= 0) {
-      status = WriteAll(fd_, message, name_);
+      status = SendAll(fd_, message, name_);
       if (status.ok()) return status;
       Disconnect();
     }

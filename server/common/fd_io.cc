@@ -19,9 +19,15 @@ absl::Status ErrnoError(absl::string_view what, int err) {
   return absl::UnavailableError(message);
 }
 
-absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what) {
+bool IsSocket(int fd) {
   struct stat st;
-  const bool socket = ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+  return ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+namespace {
+
+absl::Status WriteOrSendAll(int fd, absl::string_view data, absl::string_view what,
+                            bool socket) {
   std::size_t off = 0;
   while (off < data.size()) {
     const ssize_t n = socket ? ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL)
@@ -32,6 +38,16 @@ absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what) {
     off += static_cast<std::size_t>(n);
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what) {
+  return WriteOrSendAll(fd, data, what, /*socket=*/false);
+}
+
+absl::Status SendAll(int fd, absl::string_view data, absl::string_view what) {
+  return WriteOrSendAll(fd, data, what, /*socket=*/true);
 }
 
 }  // namespace identity

@@ -8,10 +8,16 @@
 
 namespace identity {
 
-// Writes all of `data` to `fd` (retrying short writes and EINTR). On a socket
-// it uses send(MSG_NOSIGNAL), so a peer that went away is an error, not a
-// SIGPIPE. ErrnoError(WHAT, errno) on failure.
+// Writes all of `data` to `fd` (retrying short writes and EINTR).
+// ErrnoError(WHAT, errno) on failure. For a file or a pipe; see SendAll.
 absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what);
+
+// WriteAll for a socket: send(MSG_NOSIGNAL), so a peer that went away is an
+// error, not a SIGPIPE.
+absl::Status SendAll(int fd, absl::string_view data, absl::string_view what);
+
+// Whether `fd` is a socket (for callers that may hold either).
+bool IsSocket(int fd);
 
 // "WHAT: strerror(err)": kDeadlineExceeded for a timeout (EAGAIN, ETIMEDOUT:
 // a send timeout expired), else kUnavailable.

@@ -27,7 +27,7 @@ CallAudit::CallAudit(audit::AuditLog* log, grpc::CallbackServerContext& context,
                      absl::string_view rpc)
     : log_(log) {
   event_.time = absl::Now();
-  event_.event_id = audit::NewRandomId();
+  // event_id: given when the event is rendered, off this thread.
   event_.request_id = RequestIdFrom(context);
   event_.rpc = std::string(rpc);
   event_.principal = audit::kAnonymousPrincipal;
@@ -74,7 +74,7 @@ void CallAudit::Finish(const absl::Status& status) {
     // full queue. Durably where the sinks take it, else queued.
     // (Sinks that refuse it are counted by the log; queueing it as well would
     // write it twice to the others.)
-    event_.event_id = audit::NewRandomId();
+    // (Its event_id is empty: rendering gives it a new one.)
     (void)log_->WriteDurably(event_);
     return;
   }

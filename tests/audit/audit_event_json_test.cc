@@ -158,6 +158,11 @@ TEST(AuditEventJsonTest, LongTextIsCutAtACharacterBoundary) {
 TEST(AuditEventJsonTest, TimeIsRfc3339UtcWithMilliseconds) {
   EXPECT_EQ(FormatAuditTime(absl::FromUnixMillis(0)), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatAuditTime(absl::FromUnixMicros(1795784965123999)), "2026-11-27T13:09:25.123Z");
+  // Within one second and across into the next (the per-second cache).
+  EXPECT_EQ(FormatAuditTime(absl::FromUnixMillis(1795784965007)), "2026-11-27T13:09:25.007Z");
+  EXPECT_EQ(FormatAuditTime(absl::FromUnixMillis(1795784965999)), "2026-11-27T13:09:25.999Z");
+  EXPECT_EQ(FormatAuditTime(absl::FromUnixMillis(1795784966000)), "2026-11-27T13:09:26.000Z");
+  EXPECT_EQ(FormatAuditTime(absl::FromUnixMillis(1795784965050)), "2026-11-27T13:09:25.050Z");
 }
 
 TEST(AuditEventJsonTest, DropReportCountsQueueDropsAndPerSinkLosses) {
