@@ -4,7 +4,9 @@
 # IDENTITYD_PID). It asserts only what identity-bench's exit status says: the
 # run completed and no call failed (exit 0). Timings are printed, never checked.
 #
-#   identity_bench_smoke.sh IDENTITY_BENCH saturation|scale
+#   identity_bench_smoke.sh IDENTITY_BENCH saturation|scale|mtls
+# (mtls: identityd serves mutual TLS with BENCH_CERTS's files; see
+# identity_bench_mtls_smoke.sh.)
 set -eu
 bench=$1
 mode=$2
@@ -20,6 +22,12 @@ case "$mode" in
     # (VmRSS of the server) and single-rotation probes at each count.
     exec "$bench" --target="$IDENTITYD_TARGET" --insecure --methods=hash,token \
       --scale=1,50 --server_pid="$IDENTITYD_PID" --rotation_probe_calls=20 $short ;;
+  mtls)
+    # Every issue method and a +rotate scenario over mutual TLS (the client
+    # certificate's principal may call everything: scripts/lib/bench_pki.sh).
+    exec "$bench" --target="$IDENTITYD_TARGET" --ca="$BENCH_CERTS/ca.pem" \
+      --cert="$BENCH_CERTS/ops.pem" --key="$BENCH_CERTS/ops.key" --app_id="$IDENTITYD_APP_ID" \
+      --methods=health,hash,token,token_full,hash+rotate $short ;;
   *)
     echo "identity_bench_smoke.sh: unknown mode $mode" >&2
     exit 2 ;;
