@@ -68,7 +68,11 @@ ABSL_FLAG(bool, generate, false,
 ABSL_FLAG(std::string, secret_file, "",
           "rotate: read the new secret from this file (default: stdin; never from argv).");
 ABSL_FLAG(std::string, audit_key_file, "",
-          "audit-hash: file holding identityd's audit key (default: $IDENTITYD_AUDIT_KEY).");
+          "audit-hash: file holding identityd's audit key (default: the variable named by "
+          "--audit_key_env).");
+ABSL_FLAG(std::string, audit_key_env, "IDENTITYD_AUDIT_KEY",
+          "audit-hash: environment variable holding the audit key when --audit_key_file is "
+          "not set (as identityd's flag of the same name).");
 ABSL_FLAG(std::optional<uint64_t>, expected_version, std::nullopt,
           "rotate: only rotate if the current version is N (0: none yet).");
 
@@ -288,12 +292,12 @@ int Widgets(const IdentityClient& client, const std::vector<char*>& args) {
 int AuditHash(const std::vector<char*>& args) {
   if (args.size() != 2) return Usage("audit-hash takes EMAIL");
   const std::string file = absl::GetFlag(FLAGS_audit_key_file);
-  absl::StatusOr<crypto::SecretBytes> key = file.empty()
-                                                ? config::ReadSecretEnv("IDENTITYD_AUDIT_KEY")
-                                                : config::ReadSecretFile(file);
+  const std::string env = absl::GetFlag(FLAGS_audit_key_env);
+  absl::StatusOr<crypto::SecretBytes> key =
+      file.empty() ? config::ReadSecretEnv(env) : config::ReadSecretFile(file);
   if (!key.ok()) {
-    return Usage(file.empty() ? "audit-hash needs the audit key: --audit_key_file=FILE or "
-                                "$IDENTITYD_AUDIT_KEY"
+    return Usage(file.empty() ? absl::StrCat("audit-hash needs the audit key: "
+                                             "--audit_key_file=FILE or $", env)
                               : std::string(key.status().message()));
   }
   absl::StatusOr<crypto::EmailHasher> hasher = crypto::EmailHasher::FromHexSecret(key->view());
