@@ -102,6 +102,10 @@ absl::Status SyslogSink::Connect() {
       ::close(fd);
       return ErrnoError(absl::StrCat(name_, ": cannot connect"), err);
     }
+    // A local syslog daemon that stops reading fills the socket's queue;
+    // sends then block like TCP's, bounded the same way.
+    const timeval send_timeout = absl::ToTimeval(options_.send_timeout);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
     fd_ = fd;
     return absl::OkStatus();
   }

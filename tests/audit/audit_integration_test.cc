@@ -5,6 +5,9 @@
 // appear in any of them.
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -534,6 +537,79 @@ TEST(AuditIntegrationTest, ARotationWhoseSinkIsDownIsRefusedAndTheOldSecretStill
     StopCleanly(*server);
     EXPECT_THAT(server->Logs(), HasSubstr("rotation of widget-both refused"));
   }
+}
+
+// A local syslog daemon that stops reading: the unix datagram queue fills and
+// the audit writer blocks. A rotation whose caller gives up while it waits for
+// the audit sink is recorded, then not applied: the keyring and the store keep
+// the old version, and a superseding line says why.
+TEST(AuditIntegrationTest, ARotationWhoseCallerGaveUpWhileTheSinkWasSlowIsNotApplied) {
+  TempDir dir;
+  const std::string path = dir.File("slow-syslog.sock");
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  std::unique_ptr<IdentitydProcess> server =
+      StartAudited({"--audit_sink=syslog+unix://" + path, "--rate_limit_per_second=0"});
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<client::IdentityClient> client = ClientFor(server->target());
+  // More events than the socket's queue holds (net.unix.max_dgram_qlen, 512
+  // by default): the writer ends up blocked in a send.
+  for (int i = 0; i < 1200; ++i) ASSERT_TRUE(client->IssueEmailHash(kBothApp, kEmail).ok());
+  absl::SleepFor(absl::Milliseconds(200));
+
+  std::unique_ptr<v1::IdentityService::Stub> stub = v1::IdentityService::NewStub(
+      grpc::CreateChannel(server->target(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  context.AddMetadata("x-request-id", "gave-up");
+  v1::RotateSecretRequest rotate;
+  rotate.set_app_id(std::string(kBothApp));
+  rotate.set_kind(SECRET_KIND_EMAIL_HASH);
+  rotate.set_generate(true);
+  v1::RotateSecretResponse response;
+  EXPECT_EQ(stub->RotateSecret(&context, rotate, &response).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The daemon catches up (before the sink's 2 s send timeout): everything
+  // queued, then the rotation's own record, goes out.
+  absl::SleepFor(absl::Milliseconds(300));
+  std::vector<std::string> received;
+  const absl::Time until = absl::Now() + absl::Seconds(3);
+  char buf[8192];
+  while (absl::Now() < until) {
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n > 0) {
+      received.emplace_back(buf, static_cast<std::size_t>(n));
+    } else {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  }
+  ::close(fd);
+  // Not applied: the old secret serves, version 1 everywhere.
+  const absl::StatusOr<v1::IssueEmailHashResponse> hash = client->IssueEmailHash(kBothApp, kEmail);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_EQ(hash->secret_version(), 1u);
+  EXPECT_EQ(hash->email_hash(), ExpectedEmailHash(kBothHashSecret, kEmail));
+  const absl::StatusOr<v1::GetWidgetResponse> widget = client->GetWidget(kBothApp);
+  ASSERT_TRUE(widget.ok());
+  for (const auto& secret : widget->widget().secrets()) {
+    EXPECT_EQ(secret.current().version(), 1u);
+  }
+  // Both lines of the rotation: the record made before applying, then the
+  // outcome that supersedes it.
+  std::vector<std::string> outcomes;
+  for (const std::string& message : received) {
+    const std::size_t brace = message.find('{');
+    ASSERT_NE(brace, std::string::npos) << message;
+    const json e = json::parse(message.substr(brace));
+    if (e.value("request_id", "") == "gave-up") outcomes.push_back(e.at("outcome"));
+  }
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"OK", "DEADLINE_EXCEEDED"}));
+  client.reset();
+  StopCleanly(*server);
 }
 
 TEST(AuditIntegrationTest, UnderMutualTlsThePrincipalIsTheCertificatesIdentity) {
