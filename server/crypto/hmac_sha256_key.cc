@@ -10,6 +10,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -26,11 +28,41 @@ struct CtxCleanser {
   ~CtxCleanser() { OPENSSL_cleanse(ctx, sizeof(*ctx)); }
 };
 
+// SHA-256's chaining value, the eight 32-bit words of SHA256_CTX::h.
+using ChainingValue = std::array<std::uint32_t, 8>;
+static_assert(sizeof(SHA256_CTX::h) == sizeof(ChainingValue));
+
+// Sets `ctx` to the state of a SHA-256 that has absorbed exactly one block
+// whose chaining value is `h` (the state SHA256_Update leaves after 64 bytes:
+// nothing buffered, 512 bits counted). Nl/Nh count bits in both OpenSSL and
+// BoringSSL.
+void ResumeAfterOneBlock(const ChainingValue& h, SHA256_CTX& ctx) {
+  SHA256_Init(&ctx);
+  std::memcpy(ctx.h, h.data(), sizeof(ctx.h));
+  ctx.Nl = kBlockSize * 8;
+  ctx.Nh = 0;
+}
+
+// Absorbs the block `pad` into a fresh SHA-256 and keeps its chaining value in
+// `out`. False if the crypto library fails.
+bool AbsorbOneBlock(const std::array<std::uint8_t, kBlockSize>& pad, ChainingValue& out) {
+  SHA256_CTX ctx;
+  CtxCleanser cleanse_ctx{&ctx};
+  if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, pad.data(), pad.size()) != 1) return false;
+  if (ctx.num != 0 || ctx.Nl != kBlockSize * 8 || ctx.Nh != 0) return false;
+  std::memcpy(out.data(), ctx.h, sizeof(ctx.h));
+  return true;
+}
+
 }  // namespace
 
+// Only the two chaining values (64 bytes): a whole SHA256_CTX is 112 bytes,
+// most of it the block buffer, empty after one block. The secure heap hands
+// out power-of-two blocks, so two contexts (224 bytes) took 256 bytes per key,
+// these take 64 (docs/benchmarks.md, memory per widget).
 struct HmacSha256Key::State {
-  SHA256_CTX inner;  // after absorbing (key XOR ipad)
-  SHA256_CTX outer;  // after absorbing (key XOR opad)
+  ChainingValue inner;  // after absorbing (key XOR ipad)
+  ChainingValue outer;  // after absorbing (key XOR opad)
 };
 
 HmacSha256Key::HmacSha256Key(SecureUniquePtr<State> state) : state_(std::move(state)) {}
@@ -57,13 +89,11 @@ absl::StatusOr<HmacSha256Key> HmacSha256Key::New(absl::Span<const std::uint8_t> 
   SecureUniquePtr<State> state = MakeSecure<State>();
 
   for (std::size_t i = 0; i < kBlockSize; ++i) (*pad)[i] = (*k0)[i] ^ 0x36;
-  if (SHA256_Init(&state->inner) != 1 ||
-      SHA256_Update(&state->inner, pad->data(), kBlockSize) != 1) {
+  if (!AbsorbOneBlock(*pad, state->inner)) {
     return absl::InternalError("SHA-256 failed while preparing an HMAC key");
   }
   for (std::size_t i = 0; i < kBlockSize; ++i) (*pad)[i] = (*k0)[i] ^ 0x5c;
-  if (SHA256_Init(&state->outer) != 1 ||
-      SHA256_Update(&state->outer, pad->data(), kBlockSize) != 1) {
+  if (!AbsorbOneBlock(*pad, state->outer)) {
     return absl::InternalError("SHA-256 failed while preparing an HMAC key");
   }
   return HmacSha256Key(std::move(state));
@@ -74,15 +104,16 @@ void HmacSha256Key::Sign(std::initializer_list<absl::string_view> parts,
   // SHA256_Update/Final cannot fail once the context is initialised (both
   // libraries return 1 unconditionally), so their results are not checked
   // per call.
-  SHA256_CTX ctx = state_->inner;
+  SHA256_CTX ctx;
   CtxCleanser cleanse_ctx{&ctx};
+  ResumeAfterOneBlock(state_->inner, ctx);
   for (absl::string_view part : parts) {
     SHA256_Update(&ctx, part.empty() ? "" : part.data(), part.size());
   }
   std::array<std::uint8_t, SHA256_DIGEST_LENGTH> inner_digest;
   SHA256_Final(inner_digest.data(), &ctx);
 
-  ctx = state_->outer;
+  ResumeAfterOneBlock(state_->outer, ctx);
   SHA256_Update(&ctx, inner_digest.data(), inner_digest.size());
   SHA256_Final(out_tag.data(), &ctx);
   OPENSSL_cleanse(inner_digest.data(), inner_digest.size());

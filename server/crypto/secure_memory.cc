@@ -15,8 +15,8 @@ namespace identity::crypto {
 namespace {
 
 // The smallest block the heap hands out. Key bytes are 16..256 bytes and an
-// HMAC state is 224 bytes, so smaller blocks would only grow the heap's
-// bitmaps.
+// HMAC key's state is 64 bytes (two SHA-256 chaining values), so smaller
+// blocks would only grow the heap's bitmaps.
 constexpr std::size_t kMinBlock = 32;
 constexpr std::size_t kMinHeap = 64 * 1024;
 constexpr std::size_t kMaxHeap = std::size_t{1} << 30;
