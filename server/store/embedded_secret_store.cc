@@ -1,5 +1,6 @@
 #include "server/store/embedded_secret_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -40,6 +41,11 @@ class EmbeddedSecretStore::Subscription final : public StoreSubscription {
   EmbeddedSecretStore& store_;
   const std::uint64_t id_;
 };
+
+void EmbeddedSecretStore::Kept::SetFingerprint(absl::string_view hex) {
+  fingerprint.fill('0');
+  hex.copy(fingerprint.data(), std::min(hex.size(), fingerprint.size()));
+}
 
 EmbeddedSecretStore::EmbeddedSecretStore(std::unique_ptr<crypto::Aes256Gcm> aead,
                                          std::unique_ptr<StateDirectory> dir, Options options)
@@ -120,6 +126,7 @@ absl::Status EmbeddedSecretStore::LoadDirectory() {
                                               "\", not the one its name says"));
     }
     Widget widget;
+    widget.reserve(contents->entries.size());
     for (std::size_t i = 0; i < contents->entries.size(); ++i) {
       WidgetFileEntry& entry = contents->entries[i];
       absl::StatusOr<crypto::SecretBytes> key = OpenKey(app_id, entry);
@@ -131,7 +138,9 @@ absl::Status EmbeddedSecretStore::LoadDirectory() {
             entry.version, ") fails authentication: the file was altered, or the entry was "
             "copied from elsewhere"));
       }
-      widget.push_back(Kept{std::move(entry), crypto::Fingerprint(key->span())});
+      Kept kept{std::move(entry), {}};
+      kept.SetFingerprint(crypto::Fingerprint(key->span()));
+      widget.push_back(std::move(kept));
     }
     widgets_.emplace(app_id, std::move(widget));
   }
@@ -156,7 +165,7 @@ absl::StatusOr<EmbeddedSecretStore::Kept> EmbeddedSecretStore::Seal(
       EntryAssociatedData(app_id, secret.kind, secret.version, kept.entry.created_at));
   if (!sealed.ok()) return sealed.status();
   kept.entry.sealed = *std::move(sealed);
-  kept.fingerprint = crypto::Fingerprint(secret.key.span());
+  kept.SetFingerprint(crypto::Fingerprint(secret.key.span()));
   return kept;
 }
 
@@ -218,6 +227,7 @@ absl::Status EmbeddedSecretStore::CreateWidget(const StoredWidget& widget) {
         absl::StrCat("app_id: the store already holds widget ", widget.app_id));
   }
   Widget fresh;
+  fresh.reserve(widget.secrets.size());
   for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
     for (const StoredSecret& secret : widget.secrets) {
       if (secret.kind != kind) continue;
@@ -267,6 +277,7 @@ absl::Status EmbeddedSecretStore::CompareAndSet(absl::string_view app_id,
   absl::StatusOr<Kept> sealed = Seal(app_id, next);
   if (!sealed.ok()) return sealed.status();
   Widget updated;
+  updated.reserve(old.size() + 1);  // at most: the oldest of the kind may drop
   for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
     std::size_t kept_of_kind = 0;
     if (kind == next.kind) {
@@ -295,7 +306,8 @@ WidgetInfo EmbeddedSecretStore::Describe(absl::string_view app_id, const Widget&
   info.versions.reserve(widget.size());
   for (const Kept& kept : widget) {
     info.versions.push_back(SecretVersionInfo{kept.entry.kind, kept.entry.version,
-                                              kept.entry.created_at, kept.fingerprint});
+                                              kept.entry.created_at,
+                                              std::string(kept.Fingerprint())});
   }
   return info;
 }

@@ -1,6 +1,7 @@
 #ifndef IDENTITY_SERVER_STORE_EMBEDDED_SECRET_STORE_H_
 #define IDENTITY_SERVER_STORE_EMBEDDED_SECRET_STORE_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -14,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/crypto/aes256_gcm.h"
+#include "server/crypto/fingerprint.h"
 #include "server/crypto/secret_bytes.h"
 #include "server/store/secret_store.h"
 #include "server/store/state_directory.h"
@@ -83,12 +85,21 @@ class EmbeddedSecretStore final : public SecretStore {
   class Subscription;
 
   // One kept version: its file entry (with the sealed key) and fingerprint.
+  // The fingerprint is inline: as a std::string its 16 characters would not
+  // fit the small-string buffer, and a heap block per version costs 32 bytes
+  // (64 per widget with both kinds; see docs/benchmarks.md, memory per widget).
   struct Kept {
     WidgetFileEntry entry;
-    std::string fingerprint;
+    std::array<char, crypto::kFingerprintLength> fingerprint;
+
+    void SetFingerprint(absl::string_view hex);
+    absl::string_view Fingerprint() const {
+      return absl::string_view(fingerprint.data(), fingerprint.size());
+    }
   };
   // Grouped by kind in kAllSecretKinds order, each kind newest first: the
-  // order of the widget file.
+  // order of the widget file. Built at its final size (one heap block of
+  // exactly its versions).
   using Widget = std::vector<Kept>;
 
   EmbeddedSecretStore(std::unique_ptr<crypto::Aes256Gcm> aead,
