@@ -30,6 +30,9 @@ ABSL_FLAG(std::string, audit_key_env, identity::kDefaultAuditKeyEnv,
 ABSL_FLAG(int, audit_queue_size, 10000,
           "Events waiting for the audit writer, at most; beyond it events are dropped and "
           "counted (rotations are never dropped: they are written before they apply).");
+ABSL_FLAG(absl::Duration, audit_syslog_send_timeout, absl::Seconds(2),
+          "How long a send to a syslog sink may block (a server that stopped reading) before "
+          "the sink counts as down; rotations wait this long at most for such a sink.");
 ABSL_FLAG(absl::Duration, audit_drop_report_interval, absl::Minutes(1),
           "How often the audit log reports dropped events (when there were any).");
 
@@ -82,10 +85,15 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> AuditLogFromFlags() {
     LogWarning("audit: --audit_sink=none; calls are not audited");
     return std::unique_ptr<audit::AuditLog>();
   }
+  const absl::Duration send_timeout = absl::GetFlag(FLAGS_audit_syslog_send_timeout);
+  if (send_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--audit_syslog_send_timeout: must be positive");
+  }
   std::vector<std::unique_ptr<audit::AuditSink>> sinks;
   for (const std::string& spec : specs) {
     if (spec == "none") return absl::InvalidArgumentError("--audit_sink: none cannot be combined with sinks");
-    absl::StatusOr<std::unique_ptr<audit::AuditSink>> sink = audit::OpenAuditSink(spec);
+    absl::StatusOr<std::unique_ptr<audit::AuditSink>> sink =
+        audit::OpenAuditSink(spec, send_timeout);
     if (!sink.ok()) return sink.status();
     sinks.push_back(*std::move(sink));
   }

@@ -38,7 +38,8 @@ absl::Status ParseHostPort(absl::string_view spec, absl::string_view text,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AuditSink>> OpenAuditSink(absl::string_view spec) {
+absl::StatusOr<std::unique_ptr<AuditSink>> OpenAuditSink(absl::string_view spec,
+                                                         absl::Duration syslog_send_timeout) {
   if (spec == "stdout") return std::make_unique<StdoutSink>();
   absl::string_view rest = spec;
   if (absl::ConsumePrefix(&rest, "file:")) {
@@ -48,6 +49,7 @@ absl::StatusOr<std::unique_ptr<AuditSink>> OpenAuditSink(absl::string_view spec)
     return std::unique_ptr<AuditSink>(*std::move(sink));
   }
   SyslogSink::Options options;
+  options.send_timeout = syslog_send_timeout;
   if (absl::ConsumePrefix(&rest, "syslog+udp://")) {
     options.transport = SyslogTransport::kUdp;
     if (absl::Status s = ParseHostPort(spec, rest, options); !s.ok()) return s;

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "server/audit/audit_sink.h"
 
 namespace identity::audit {
@@ -17,7 +18,9 @@ namespace identity::audit {
 //   syslog+unix:///dev/log
 // kInvalidArgument "--audit_sink: ..." for a malformed value; a file that
 // cannot be opened is an error too (found at start, not at the first event).
-absl::StatusOr<std::unique_ptr<AuditSink>> OpenAuditSink(absl::string_view spec);
+// A syslog sink's sends block for at most `syslog_send_timeout`.
+absl::StatusOr<std::unique_ptr<AuditSink>> OpenAuditSink(
+    absl::string_view spec, absl::Duration syslog_send_timeout = absl::Seconds(2));
 
 }  // namespace identity::audit
 
