@@ -616,6 +616,7 @@ TEST(AuditIntegrationTest, ARotationWhoseCallerGaveUpWhileTheSinkWasSlowIsNotApp
   }
   EXPECT_EQ(outcomes, (std::vector<std::string>{"OK", "DEADLINE_EXCEEDED"}));
   client.reset();
+  stub.reset();
   StopCleanly(*server);
 }
 
