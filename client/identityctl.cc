@@ -36,8 +36,7 @@
 #include "absl/time/time.h"
 #include "client/identity_client.h"
 #include "client/secret_input.h"
-#include "server/config/secret_source_reader.h"
-#include "server/crypto/email_hasher.h"
+#include "server/config/audit_key.h"
 
 ABSL_FLAG(std::string, target, "", "identityd address, HOST:PORT (required).");
 ABSL_FLAG(std::string, ca, "",
@@ -293,15 +292,13 @@ int AuditHash(const std::vector<char*>& args) {
   if (args.size() != 2) return Usage("audit-hash takes EMAIL");
   const std::string file = absl::GetFlag(FLAGS_audit_key_file);
   const std::string env = absl::GetFlag(FLAGS_audit_key_env);
-  absl::StatusOr<crypto::SecretBytes> key =
-      file.empty() ? config::ReadSecretEnv(env) : config::ReadSecretFile(file);
-  if (!key.ok()) {
-    return Usage(file.empty() ? absl::StrCat("audit-hash needs the audit key: "
-                                             "--audit_key_file=FILE or $", env)
-                              : std::string(key.status().message()));
+  absl::StatusOr<crypto::EmailHasher> hasher = config::ReadAuditKey(file, env);
+  if (!hasher.ok()) {
+    return Usage(file.empty() && absl::IsNotFound(hasher.status())
+                     ? absl::StrCat("audit-hash needs the audit key: --audit_key_file=FILE or $",
+                                    env)
+                     : std::string(hasher.status().message()));
   }
-  absl::StatusOr<crypto::EmailHasher> hasher = crypto::EmailHasher::FromHexSecret(key->view());
-  if (!hasher.ok()) return Usage(absl::StrCat("audit key: ", hasher.status().message()));
   std::cout << hasher->Hash(args[1]) << "\n";
   return 0;
 }

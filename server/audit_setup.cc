@@ -11,7 +11,7 @@
 #include "server/audit/audit_sink_spec.h"
 #include "server/audit/email_pseudonymizer.h"
 #include "server/common/log.h"
-#include "server/config/secret_source_reader.h"
+#include "server/config/audit_key.h"
 #include "server/crypto/email_hasher.h"
 #include "server/crypto/random.h"
 
@@ -47,12 +47,11 @@ absl::StatusOr<audit::EmailPseudonymizer> PseudonymizerFromFlags() {
 
   const std::string file = absl::GetFlag(FLAGS_audit_key_file);
   const std::string env = absl::GetFlag(FLAGS_audit_key_env);
-  absl::StatusOr<crypto::SecretBytes> key_text =
-      file.empty() ? config::ReadSecretEnv(env) : config::ReadSecretFile(file);
-  if (!key_text.ok()) {
-    if (!file.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--audit_key_file: ", key_text.status().message()));
+  absl::StatusOr<crypto::EmailHasher> keyed = config::ReadAuditKey(file, env);
+  if (!keyed.ok()) {
+    if (!file.empty() || !absl::IsNotFound(keyed.status())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.empty() ? "--audit_key_env: " : "--audit_key_file: ", keyed.status().message()));
     }
     // No key anywhere: pseudonyms under a key nobody keeps still hide the
     // addresses, but cannot be searched. Say so.
@@ -65,13 +64,7 @@ absl::StatusOr<audit::EmailPseudonymizer> PseudonymizerFromFlags() {
     if (!hasher.ok()) return hasher.status();
     return audit::EmailPseudonymizer::Pseudonym(*std::move(hasher));
   }
-  absl::StatusOr<crypto::EmailHasher> hasher = crypto::EmailHasher::FromHexSecret(key_text->view());
-  if (!hasher.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file.empty() ? absl::StrCat("audit key in ", env) : absl::StrCat("--audit_key_file ", file),
-        ": ", hasher.status().message()));
-  }
-  return audit::EmailPseudonymizer::Pseudonym(*std::move(hasher));
+  return audit::EmailPseudonymizer::Pseudonym(*std::move(keyed));
 }
 
 }  // namespace
