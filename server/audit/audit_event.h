@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace identity::audit {
@@ -28,16 +29,20 @@ struct RotationDetails {
 // the audit writer's thread, so it holds the raw email: the writer applies
 // the email mode (pseudonym, plain or omit) when it renders. It never holds
 // a secret or a token.
+//
+// The string_view fields name fixed vocabularies and must point to static
+// storage (string literals): an event outlives the call that made it, and a
+// literal costs no allocation on the call's thread.
 struct AuditEvent {
   absl::Time time;          // when the call arrived
   std::string event_id;     // unique per event; empty: a new one when rendered
   std::string request_id;   // the caller's x-request-id, else generated
-  std::string rpc;          // "IssueEmailHash", "RotateSecret", ...
+  absl::string_view rpc;    // "IssueEmailHash", "RotateSecret", ... (static)
   std::string principal;    // the caller (kAnonymousPrincipal without mTLS)
-  std::string principal_source = "none";  // authz::PrincipalSourceName
+  absl::string_view principal_source = "none";  // authz::PrincipalSourceName (static)
   std::string peer;         // gRPC's peer string, e.g. "ipv4:127.0.0.1:53422"
   std::string app_id;       // as requested (empty for ListWidgets)
-  std::optional<std::string> kind;  // "email_hash" or "jwt", when known
+  std::optional<absl::string_view> kind;  // "email_hash" or "jwt", when known (static)
   std::optional<std::uint64_t> version;  // the secret version used
   std::string outcome = "OK";  // the gRPC status code name
   std::string reason;          // the status message; empty on success

@@ -29,7 +29,7 @@ CallAudit::CallAudit(audit::AuditLog* log, grpc::CallbackServerContext& context,
   event_.time = absl::Now();
   // event_id: given when the event is rendered, off this thread.
   event_.request_id = RequestIdFrom(context);
-  event_.rpc = std::string(rpc);
+  event_.rpc = rpc;
   event_.principal = audit::kAnonymousPrincipal;
   event_.peer = context.peer();
   // Before the reply: initial metadata goes out with it (or before it).
@@ -38,7 +38,7 @@ CallAudit::CallAudit(audit::AuditLog* log, grpc::CallbackServerContext& context,
 
 void CallAudit::SetCaller(const authz::CallerIdentity& caller) {
   if (caller.authenticated()) event_.principal = caller.principal;
-  event_.principal_source = std::string(authz::PrincipalSourceName(caller.source));
+  event_.principal_source = authz::PrincipalSourceName(caller.source);
 }
 
 void CallAudit::Complete(const absl::Status& status) {

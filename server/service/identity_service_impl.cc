@@ -206,7 +206,7 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdenti
                                                        CallAudit& audit) {
   audit::AuditEvent& event = audit.event();
   event.app_id = request.app_id();
-  event.kind = std::string(keyring::SecretKindName(keyring::SecretKind::kEmailHash));
+  event.kind = keyring::SecretKindName(keyring::SecretKind::kEmailHash);
   event.email = request.email();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
@@ -234,7 +234,7 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
     CallAudit& audit) {
   audit::AuditEvent& event = audit.event();
   event.app_id = request.app_id();
-  event.kind = std::string(keyring::SecretKindName(keyring::SecretKind::kJwt));
+  event.kind = keyring::SecretKindName(keyring::SecretKind::kJwt);
   event.email = request.email();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
@@ -305,7 +305,7 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
     return absl::InvalidArgumentError(
         "kind: must be SECRET_KIND_EMAIL_HASH or SECRET_KIND_JWT");
   }
-  event.kind = std::string(keyring::SecretKindName(*kind));
+  event.kind = keyring::SecretKindName(*kind);
   SecretSource source;
   switch (request.source_case()) {
     case RotateSecretRequest::kSecret:

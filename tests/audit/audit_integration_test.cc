@@ -510,7 +510,7 @@ TEST(AuditIntegrationTest, AStalledSyslogPeerNeitherSlowsIssueCallsNorGoesUnrepo
 TEST(AuditIntegrationTest, ARotationWhoseSinkIsDownIsRefusedAndTheOldSecretStillServes) {
   absl::StatusOr<int> closed_port = testing::FreeLoopbackPort();  // nothing listens there
   ASSERT_TRUE(closed_port.ok());
-  for (const std::string sink :
+  for (const std::string& sink :
        {absl::StrCat("syslog+tcp://127.0.0.1:", *closed_port), std::string("file:/dev/full")}) {
     SCOPED_TRACE(sink);
     std::unique_ptr<IdentitydProcess> server = StartAudited({"--audit_sink=" + sink});

@@ -72,7 +72,7 @@ TEST(AuditSinkSpecTest, AFileThatCannotBeOpenedFailsAtStartNamingIt) {
 
 TEST(AuditSinkSpecTest, OpensEveryKind) {
   TempDir dir;
-  for (const std::string spec :
+  for (const std::string& spec :
        {std::string("stdout"), "file:" + dir.File("a.log"), std::string("syslog+udp://127.0.0.1:514"),
         std::string("syslog+tcp://[::1]:6514"), std::string("syslog+unix:///dev/log")}) {
     SCOPED_TRACE(spec);
