@@ -6,7 +6,10 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -54,6 +57,32 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 
 namespace identity {
 namespace {
+
+// How long a stop may take beyond --shutdown_grace (flushing the audit log,
+// releasing secrets) before the watchdog ends the process.
+constexpr absl::Duration kStopFlushLimit = absl::Seconds(30);
+
+// A stop must end even when something it waits for never returns (an audit
+// sink that blocks without failing: stdout nobody reads, a hung mount): a
+// second SIGTERM or SIGINT, or `limit` after the first, ends the process at
+// once, with status 1 and a message saying what may be lost.
+void StartStopWatchdog(sigset_t signals, absl::Duration limit) {
+  std::thread([signals, limit] {
+    const absl::Time deadline = absl::Now() + limit;
+    for (;;) {
+      const timespec wait = absl::ToTimespec(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+      const int signal_number = sigtimedwait(&signals, nullptr, &wait);
+      if (signal_number == SIGHUP) continue;  // no reopening while stopping
+      if (signal_number < 0 && errno == EINTR) continue;
+      LogError(signal_number > 0
+                   ? "second stop signal: exiting now; audit events still queued are lost"
+                   : absl::StrCat("stop took longer than ", absl::FormatDuration(limit),
+                                  " (an audit sink that blocks?); exiting now; audit events "
+                                  "still queued are lost"));
+      std::_Exit(1);
+    }
+  }).detach();
+}
 
 int Fail(absl::string_view message) {
   LogError(message);
@@ -157,6 +186,7 @@ int Run() {
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   LogInfo(absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
                        "; stopping (in-flight calls get up to ", absl::FormatDuration(grace), ")"));
+  StartStopWatchdog(handled_signals, grace + kStopFlushLimit);
   // Probes see NOT_SERVING at once; new calls are refused; in-flight calls may
   // finish until the deadline, after which they are cancelled.
   server->GetHealthCheckService()->Shutdown();
@@ -176,6 +206,10 @@ int main(int argc, char** argv) {
   // InsertEdge, RemoveNode; docs/benchmarks.md). That is a debugging aid, not
   // something a production server should pay for.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // A reader of stdout (an audit sink) or a syslog peer that goes away must
+  // make a write fail (EPIPE, counted by the audit log), not kill the process.
+  // Before any thread starts.
+  signal(SIGPIPE, SIG_IGN);
   absl::SetProgramUsageMessage(
       "identityd --listen=HOST:PORT [--config=FILE] [--state_dir=DIR --master_key_file=FILE]\n"
       "          (--tls_cert_file=F --tls_key_file=F --tls_client_ca_file=F "

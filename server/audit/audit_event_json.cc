@@ -135,6 +135,10 @@ std::string AuditEventToJson(const AuditEvent& event, const EmailPseudonymizer& 
     String(w, event.rotation->generated ? "generated" : "imported");
     w.EndObject();
   }
+  if (!event.supersedes.empty()) {
+    Key(w, "supersedes");
+    String(w, event.supersedes);
+  }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -133,8 +133,8 @@ void AuditLog::RunWriter() {
     if (reopen) {
       for (const std::unique_ptr<AuditSink>& sink : sinks_) {
         if (absl::Status s = sink->Reopen(); !s.ok()) {
-          LogWarning(absl::StrCat("audit sink ", sink->name(), ": reopen failed, still writing "
-                                  "to the old file: ", s.message()));
+          LogWarning(absl::StrCat("audit sink ", sink->name(), ": reopen failed, keeping the "
+                                  "previous file or addresses: ", s.message()));
         }
       }
     }

@@ -27,14 +27,15 @@ absl::StatusOr<std::unique_ptr<FileSink>> FileSink::Open(const std::string& path
 }
 
 FileSink::FileSink(std::string path, int fd)
-    : path_(std::move(path)), name_(absl::StrCat("file:", path_)), fd_(fd) {}
+    : path_(std::move(path)), name_(absl::StrCat("file:", path_)), fd_(fd), stream_(path_, false) {}
 
 FileSink::~FileSink() {
   if (fd_ >= 0) ::close(fd_);
 }
 
 absl::Status FileSink::Write(absl::Time, absl::string_view json, bool durable) {
-  if (absl::Status s = WriteAll(fd_, absl::StrCat(json, "\n"), path_); !s.ok()) return s;
+  std::size_t complete = 0;
+  if (absl::Status s = stream_.Write(fd_, absl::StrCat(json, "\n"), complete); !s.ok()) return s;
   if (durable && ::fdatasync(fd_) != 0) {
     return ErrnoError(absl::StrCat(path_, ": cannot sync"), errno);
   }
@@ -42,11 +43,9 @@ absl::Status FileSink::Write(absl::Time, absl::string_view json, bool durable) {
 }
 
 std::size_t FileSink::WriteBatch(absl::Span<const AuditLine> lines, absl::Status& error) {
-  if (absl::Status s = WriteAll(fd_, JoinAsLines(lines), path_); !s.ok()) {
-    error = s;
-    return lines.size();
-  }
-  return 0;
+  std::size_t complete = 0;
+  if (absl::Status s = stream_.Write(fd_, JoinAsLines(lines), complete); !s.ok()) error = s;
+  return lines.size() - complete;
 }
 
 absl::Status FileSink::Reopen() {
@@ -54,6 +53,7 @@ absl::Status FileSink::Reopen() {
   if (!fd.ok()) return fd.status();
   if (fd_ >= 0) ::close(fd_);
   fd_ = *fd;
+  stream_.Restart();  // a new file starts at a line's start
   return absl::OkStatus();
 }
 

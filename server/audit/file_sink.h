@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/audit/audit_sink.h"
+#include "server/audit/line_stream.h"
 
 namespace identity::audit {
 
@@ -31,6 +32,7 @@ class FileSink final : public AuditSink {
   const std::string path_;
   const std::string name_;
   int fd_;
+  LineStream stream_;
 };
 
 }  // namespace identity::audit

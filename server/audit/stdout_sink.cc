@@ -8,23 +8,25 @@
 
 namespace identity::audit {
 
-StdoutSink::StdoutSink() : socket_(IsSocket(STDOUT_FILENO)) {}
-
-absl::Status StdoutSink::WriteText(absl::string_view text) {
-  return socket_ ? SendAll(STDOUT_FILENO, text, "stdout") : WriteAll(STDOUT_FILENO, text, "stdout");
-}
+// Under systemd, stdout is a socket to the journal: written with send() so
+// that a journal restart is an error, not a SIGPIPE.
+StdoutSink::StdoutSink() : stream_("stdout", IsSocket(STDOUT_FILENO)) {}
 
 std::size_t StdoutSink::WriteBatch(absl::Span<const AuditLine> lines, absl::Status& error) {
-  if (absl::Status s = WriteText(JoinAsLines(lines)); !s.ok()) {
+  std::size_t complete = 0;
+  if (absl::Status s = stream_.Write(STDOUT_FILENO, JoinAsLines(lines), complete); !s.ok()) {
     error = s;
-    return lines.size();
   }
-  return 0;
+  return lines.size() - complete;
 }
 
 absl::Status StdoutSink::Write(absl::Time, absl::string_view json, bool durable) {
   // One write(2) per line: lines from this process never interleave.
-  if (absl::Status s = WriteText(absl::StrCat(json, "\n")); !s.ok()) return s;
+  std::size_t complete = 0;
+  if (absl::Status s = stream_.Write(STDOUT_FILENO, absl::StrCat(json, "\n"), complete);
+      !s.ok()) {
+    return s;
+  }
   // EINVAL: stdout is a pipe or terminal, which cannot be synced.
   if (durable && ::fdatasync(STDOUT_FILENO) != 0 && errno != EINVAL && errno != EROFS) {
     return ErrnoError("stdout: cannot sync", errno);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "server/audit/audit_sink.h"
+#include "server/audit/line_stream.h"
 
 namespace identity::audit {
 
@@ -20,11 +21,8 @@ class StdoutSink final : public AuditSink {
   std::size_t WriteBatch(absl::Span<const AuditLine> lines, absl::Status& error) override;
 
  private:
-  absl::Status WriteText(absl::string_view text);
   const std::string name_ = "stdout";
-  // Under systemd, stdout is a socket to the journal: written with send()
-  // so that a journal restart is an error, not a SIGPIPE.
-  const bool socket_;
+  LineStream stream_;
 };
 
 }  // namespace identity::audit

@@ -23,7 +23,8 @@ struct AddrInfoDeleter {
 };
 using AddrInfoPtr = std::unique_ptr<addrinfo, AddrInfoDeleter>;
 
-absl::StatusOr<AddrInfoPtr> Resolve(const std::string& host, int port, bool stream) {
+absl::StatusOr<std::vector<SyslogSink::Address>> Resolve(const std::string& host, int port,
+                                                         bool stream) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = stream ? SOCK_STREAM : SOCK_DGRAM;
@@ -33,7 +34,18 @@ absl::StatusOr<AddrInfoPtr> Resolve(const std::string& host, int port, bool stre
     return absl::InvalidArgumentError(
         absl::StrCat("cannot resolve \"", host, "\": ", ::gai_strerror(rc)));
   }
-  return AddrInfoPtr(result);
+  AddrInfoPtr owned(result);
+  std::vector<SyslogSink::Address> out;
+  for (const addrinfo* a = owned.get(); a != nullptr; a = a->ai_next) {
+    SyslogSink::Address address{};
+    std::memcpy(&address.addr, a->ai_addr, a->ai_addrlen);
+    address.len = a->ai_addrlen;
+    address.family = a->ai_family;
+    address.socktype = a->ai_socktype;
+    address.protocol = a->ai_protocol;
+    out.push_back(address);
+  }
+  return out;
 }
 
 // connect() bounded by `timeout` (a blocking connect to an unreachable host
@@ -66,22 +78,28 @@ std::string LocalHostname() {
 
 absl::StatusOr<std::unique_ptr<SyslogSink>> SyslogSink::Create(std::string name,
                                                                Options options) {
+  std::vector<Address> addresses;
   if (options.transport != SyslogTransport::kUnix) {
-    absl::StatusOr<AddrInfoPtr> resolved =
+    absl::StatusOr<std::vector<Address>> resolved =
         Resolve(options.host, options.port, options.transport == SyslogTransport::kTcp);
     if (!resolved.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(name, ": ", resolved.status().message()));
     }
+    addresses = *std::move(resolved);
   } else if (options.path.empty() || options.path.size() >= sizeof(sockaddr_un::sun_path)) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": the socket path must be 1..",
                                                    sizeof(sockaddr_un::sun_path) - 1, " bytes"));
   }
-  return std::unique_ptr<SyslogSink>(
-      new SyslogSink(std::move(name), std::move(options), LocalHostname()));
+  return std::unique_ptr<SyslogSink>(new SyslogSink(std::move(name), std::move(options),
+                                                    LocalHostname(), std::move(addresses)));
 }
 
-SyslogSink::SyslogSink(std::string name, Options options, std::string hostname)
-    : name_(std::move(name)), options_(std::move(options)), hostname_(std::move(hostname)) {}
+SyslogSink::SyslogSink(std::string name, Options options, std::string hostname,
+                       std::vector<Address> addresses)
+    : name_(std::move(name)),
+      options_(std::move(options)),
+      hostname_(std::move(hostname)),
+      addresses_(std::move(addresses)) {}
 
 SyslogSink::~SyslogSink() { Disconnect(); }
 
@@ -109,20 +127,16 @@ absl::Status SyslogSink::Connect() {
     fd_ = fd;
     return absl::OkStatus();
   }
-  const bool stream = options_.transport == SyslogTransport::kTcp;
-  absl::StatusOr<AddrInfoPtr> resolved = Resolve(options_.host, options_.port, stream);
-  if (!resolved.ok()) {
-    return absl::UnavailableError(absl::StrCat(name_, ": ", resolved.status().message()));
-  }
   absl::Status last = absl::UnavailableError(absl::StrCat(name_, ": no address"));
-  for (const addrinfo* a = resolved->get(); a != nullptr; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+  for (const Address& a : addresses_) {
+    const int fd = ::socket(a.family, a.socktype | SOCK_CLOEXEC, a.protocol);
     if (fd < 0) {
       last = ErrnoError(absl::StrCat(name_, ": socket"), errno);
       continue;
     }
     // A connected UDP socket reports a closed port (ICMP) on a later send.
-    last = ConnectWithTimeout(fd, a->ai_addr, a->ai_addrlen, options_.connect_timeout, name_);
+    last = ConnectWithTimeout(fd, reinterpret_cast<const sockaddr*>(&a.addr), a.len,
+                              options_.connect_timeout, name_);
     if (!last.ok()) {
       ::close(fd);
       continue;
@@ -143,18 +157,17 @@ absl::Status SyslogSink::Write(absl::Time time, absl::string_view json, bool /*d
   if (fd_ < 0 && absl::Now() < retry_after_) {
     return absl::UnavailableError(absl::StrCat(name_, ": down (", last_error_, ")"));
   }
-  // One retry on a fresh connection: a syslog server restarted since the
-  // last message has closed the old one.
+  // One retry on a fresh connection when an existing one failed: a syslog
+  // server restarted since the last message has closed the old one.
   absl::Status status;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (fd_ < 0) status = Connect();
-    if (fd_ >= 0) {
-      status = SendAll(fd_, message, name_);
-      if (status.ok()) return status;
-      Disconnect();
-    }
-    // A stalled or absent peer is not helped by trying again at once.
-    if (absl::IsDeadlineExceeded(status) || attempt == 1 || fd_ < 0) break;
+    const bool fresh = fd_ < 0;
+    if (fresh && !(status = Connect()).ok()) break;
+    if ((status = SendAll(fd_, message, name_)).ok()) return status;
+    Disconnect();
+    // A stalled peer (send timeout) is not helped by trying again at once,
+    // nor is one that just refused a fresh connection.
+    if (fresh || absl::IsDeadlineExceeded(status)) break;
   }
   // Until the backoff ends, writes fail at once instead of each waiting for
   // a connect or send timeout: the writer keeps up with the queue (counting
@@ -166,6 +179,15 @@ absl::Status SyslogSink::Write(absl::Time time, absl::string_view json, bool /*d
 
 absl::Status SyslogSink::Reopen() {
   Disconnect();
+  retry_after_ = absl::InfinitePast();
+  if (options_.transport == SyslogTransport::kUnix) return absl::OkStatus();
+  absl::StatusOr<std::vector<Address>> resolved =
+      Resolve(options_.host, options_.port, options_.transport == SyslogTransport::kTcp);
+  if (!resolved.ok()) {
+    return absl::UnavailableError(absl::StrCat(name_, ": ", resolved.status().message(),
+                                               " (keeping the previous addresses)"));
+  }
+  addresses_ = *std::move(resolved);
   return absl::OkStatus();
 }
 

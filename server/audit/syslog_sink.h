@@ -1,8 +1,11 @@
 #ifndef IDENTITY_SERVER_AUDIT_SYSLOG_SINK_H_
 #define IDENTITY_SERVER_AUDIT_SYSLOG_SINK_H_
 
+#include <sys/socket.h>
+
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -39,7 +42,9 @@ class SyslogSink final : public AuditSink {
   };
 
   // `name` is the sink's configured form (for messages). Resolves the host
-  // now (kInvalidArgument if it cannot); connects on first use.
+  // now (kInvalidArgument if it cannot) and again on Reopen() (SIGHUP), never
+  // on the writer's path, where a slow DNS would stall the audit log;
+  // connects on first use.
   static absl::StatusOr<std::unique_ptr<SyslogSink>> Create(std::string name, Options options);
   ~SyslogSink() override;
 
@@ -47,17 +52,27 @@ class SyslogSink final : public AuditSink {
   // `durable`: the message was sent (accepted by the kernel for the peer; a
   // TCP or unix peer that is down is an error).
   absl::Status Write(absl::Time time, absl::string_view json, bool durable) override;
-  // Drops the connection; the next write makes a new one.
+  // Drops the connection and resolves the host again (keeping the old
+  // addresses if that fails); the next write connects anew.
   absl::Status Reopen() override;
 
+  // One resolved address of the syslog server.
+  struct Address {
+    sockaddr_storage addr;
+    socklen_t len;
+    int family, socktype, protocol;
+  };
+
  private:
-  SyslogSink(std::string name, Options options, std::string hostname);
+  SyslogSink(std::string name, Options options, std::string hostname,
+             std::vector<Address> addresses);
   absl::Status Connect();
   void Disconnect();
 
   const std::string name_;
   const Options options_;
   const std::string hostname_;
+  std::vector<Address> addresses_;  // kUdp, kTcp
   int fd_ = -1;
   absl::Time retry_after_ = absl::InfinitePast();
   std::string last_error_;

@@ -27,8 +27,11 @@ bool IsSocket(int fd) {
 namespace {
 
 absl::Status WriteOrSendAll(int fd, absl::string_view data, absl::string_view what,
-                            bool socket) {
+                            bool socket, std::size_t* written) {
   std::size_t off = 0;
+  std::size_t ignored = 0;
+  std::size_t& out = written != nullptr ? *written : ignored;
+  out = 0;
   while (off < data.size()) {
     const ssize_t n = socket ? ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL)
                              : ::write(fd, data.data() + off, data.size() - off);
@@ -36,18 +39,21 @@ absl::Status WriteOrSendAll(int fd, absl::string_view data, absl::string_view wh
     if (n < 0) return ErrnoError(what, errno);
     if (n == 0) return ErrnoError(what, EIO);
     off += static_cast<std::size_t>(n);
+    out = off;
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what) {
-  return WriteOrSendAll(fd, data, what, /*socket=*/false);
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what,
+                      std::size_t* written) {
+  return WriteOrSendAll(fd, data, what, /*socket=*/false, written);
 }
 
-absl::Status SendAll(int fd, absl::string_view data, absl::string_view what) {
-  return WriteOrSendAll(fd, data, what, /*socket=*/true);
+absl::Status SendAll(int fd, absl::string_view data, absl::string_view what,
+                     std::size_t* written) {
+  return WriteOrSendAll(fd, data, what, /*socket=*/true, written);
 }
 
 }  // namespace identity

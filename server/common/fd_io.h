@@ -1,6 +1,7 @@
 #ifndef IDENTITY_SERVER_COMMON_FD_IO_H_
 #define IDENTITY_SERVER_COMMON_FD_IO_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/status.h"
@@ -10,11 +11,14 @@ namespace identity {
 
 // Writes all of `data` to `fd` (retrying short writes and EINTR).
 // ErrnoError(WHAT, errno) on failure. For a file or a pipe; see SendAll.
-absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what);
+// `written` (if set) receives how many bytes went out, also on failure.
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what,
+                      std::size_t* written = nullptr);
 
 // WriteAll for a socket: send(MSG_NOSIGNAL), so a peer that went away is an
 // error, not a SIGPIPE.
-absl::Status SendAll(int fd, absl::string_view data, absl::string_view what);
+absl::Status SendAll(int fd, absl::string_view data, absl::string_view what,
+                     std::size_t* written = nullptr);
 
 // Whether `fd` is a socket (for callers that may hold either).
 bool IsSocket(int fd);

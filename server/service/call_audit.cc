@@ -51,6 +51,8 @@ absl::Status CallAudit::RecordDurablyBeforeApply() {
   if (log_ == nullptr) return absl::OkStatus();
   Complete(absl::OkStatus());
   durable_attempted_ = true;
+  // Named now, so that a superseding line can point to it.
+  event_.event_id = audit::NewRandomId();
   if (absl::Status s = log_->WriteDurably(event_); !s.ok()) {
     // The sinks' names and errors are for operators, not for the caller.
     LogError(absl::StrCat("rotation of ", event_.app_id, " refused (request ", event_.request_id,
@@ -71,10 +73,12 @@ void CallAudit::Finish(const absl::Status& status) {
   if (durable_attempted_) {
     // Supersedes the OK line written (to some sinks, at least) before the
     // apply: a new event of the same request, which must not be lost to a
-    // full queue. Durably where the sinks take it, else queued.
-    // (Sinks that refuse it are counted by the log; queueing it as well would
-    // write it twice to the others.)
-    // (Its event_id is empty: rendering gives it a new one.)
+    // full queue, so written durably like that line (sinks that refuse it
+    // are counted by the log). It names the line it supersedes by event_id:
+    // request ids are the caller's, and need not be unique. Rendering gives
+    // it an event_id of its own.
+    event_.supersedes = std::move(event_.event_id);
+    event_.event_id.clear();
     (void)log_->WriteDurably(event_);
     return;
   }

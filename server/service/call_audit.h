@@ -46,8 +46,9 @@ class CallAudit {
   // For RotateSecret, before the rotation is applied: records the event with
   // outcome OK durably (fail closed; audit::AuditLog::WriteDurably). If the
   // rotation then fails, Finish() records a second event (a new event_id,
-  // the same request_id) with the failure, which supersedes this one; it is
-  // written durably too where the sinks allow, so that it is not dropped.
+  // the same request_id, "supersedes": this event's id) with the failure; it
+  // is written durably too, never through the queue, so that it is not
+  // dropped.
   absl::Status RecordDurablyBeforeApply();
 
   // Completes the event with `status` and its latency and queues it. Once per

@@ -99,6 +99,13 @@ TEST(AuditEventJsonTest, RotationEventCarriesVersionsFingerprintAndSource) {
   e.rotation->generated = false;
   j = nlohmann::json::parse(AuditEventToJson(e, Pseudonyms()));
   EXPECT_EQ(j.at("rotation").at("source"), "imported");
+  EXPECT_FALSE(j.contains("supersedes"));
+  e.outcome = "UNAVAILABLE";
+  e.supersedes = "2f0c8e9a-6d1b-4c52-9a7e-0b8f3d6e1a24";
+  e.event_id.clear();
+  j = nlohmann::json::parse(AuditEventToJson(e, Pseudonyms()));
+  EXPECT_EQ(j.at("supersedes"), "2f0c8e9a-6d1b-4c52-9a7e-0b8f3d6e1a24");
+  EXPECT_NE(j.at("event_id"), j.at("supersedes"));  // a new id when rendered
 }
 
 TEST(AuditEventJsonTest, FailureHasCodeNameAndReasonAndNoVersion) {

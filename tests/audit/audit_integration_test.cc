@@ -54,7 +54,8 @@ void ExpectCallSchema(const json& e) {
   static const std::set<std::string> kKeys = {
       "time",    "type",   "schema_version", "event_id", "request_id", "rpc",
       "principal", "principal_source", "peer", "app_id", "kind", "version",
-      "outcome", "reason", "latency_us", "email_hmac", "email", "token", "rotation"};
+      "outcome", "reason", "latency_us", "email_hmac", "email", "token", "rotation",
+      "supersedes"};
   for (const auto& [key, value] : e.items()) EXPECT_TRUE(kKeys.count(key)) << "unknown key " << key;
   EXPECT_THAT(e.at("time").get<std::string>(),
               MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z"));
@@ -92,6 +93,11 @@ void ExpectCallSchema(const json& e) {
     EXPECT_TRUE(e["token"].at("exp").is_number_integer());
     EXPECT_THAT(e["token"].at("fingerprint").get<std::string>(), MatchesRegex("[0-9a-f]{16}"));
     EXPECT_EQ(e["token"].size(), 2u);
+  }
+  if (e.contains("supersedes")) {
+    EXPECT_EQ(e.at("rpc"), "RotateSecret");
+    EXPECT_NE(e.at("outcome"), "OK");
+    EXPECT_NE(e.at("supersedes"), e.at("event_id"));
   }
   if (e.contains("rotation")) {
     const json& r = e["rotation"];
@@ -607,14 +613,20 @@ TEST(AuditIntegrationTest, ARotationWhoseCallerGaveUpWhileTheSinkWasSlowIsNotApp
   }
   // Both lines of the rotation: the record made before applying, then the
   // outcome that supersedes it.
-  std::vector<std::string> outcomes;
+  std::vector<json> lines;
   for (const std::string& message : received) {
     const std::size_t brace = message.find('{');
     ASSERT_NE(brace, std::string::npos) << message;
-    const json e = json::parse(message.substr(brace));
-    if (e.value("request_id", "") == "gave-up") outcomes.push_back(e.at("outcome"));
+    json e = json::parse(message.substr(brace));
+    if (e.value("request_id", "") == "gave-up") lines.push_back(std::move(e));
   }
-  EXPECT_EQ(outcomes, (std::vector<std::string>{"OK", "DEADLINE_EXCEEDED"}));
+  ASSERT_EQ(lines.size(), 2u);
+  for (const json& e : lines) ExpectCallSchema(e);
+  EXPECT_EQ(lines[0].at("outcome"), "OK");
+  EXPECT_FALSE(lines[0].contains("supersedes"));
+  EXPECT_EQ(lines[1].at("outcome"), "DEADLINE_EXCEEDED");
+  EXPECT_EQ(lines[1].at("supersedes"), lines[0].at("event_id"));
+  EXPECT_EQ(lines[1].at("rotation"), lines[0].at("rotation"));
   client.reset();
   stub.reset();
   StopCleanly(*server);

@@ -128,7 +128,14 @@ class TcpReceiver {
     ::close(listen_fd_);
   }
   int port() const { return port_; }
-  // Reads until `bytes` have arrived on the (first) connection.
+  // Closes the current connection (a syslog server restarting).
+  void CloseConnection() {
+    if (conn_fd_ < 0) conn_fd_ = ::accept(listen_fd_, nullptr, nullptr);
+    ::close(conn_fd_);
+    conn_fd_ = -1;
+  }
+  // Reads until `bytes` have arrived on the current connection (accepting
+  // the next one if there is none).
   std::string Read(std::size_t bytes) {
     if (conn_fd_ < 0) conn_fd_ = ::accept(listen_fd_, nullptr, nullptr);
     std::string out;
@@ -170,6 +177,28 @@ TEST(SyslogSinkTest, TcpFramesEachMessageByOctetCounting) {
   }
   EXPECT_THAT(messages[0], MatchesRegex(R"(<86>1 2026-11-27T13:09:25\.123Z \S+ identityd [0-9]+ audit - \{"n":1\})"));
   EXPECT_THAT(messages[1], HasSubstr(R"( audit - {"n":"2 é"})"));
+}
+
+TEST(SyslogSinkTest, AConnectionTheServerClosedIsRetriedOnceOnAFreshOne) {
+  TcpReceiver receiver;
+  SyslogSink::Options options;
+  options.transport = SyslogTransport::kTcp;
+  options.host = "127.0.0.1";
+  options.port = receiver.port();
+  absl::StatusOr<std::unique_ptr<SyslogSink>> sink = SyslogSink::Create("tcp", options);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  ASSERT_TRUE((*sink)->Write(kTime, R"({"n":1})", false).ok());
+  receiver.CloseConnection();
+  // The first sends after the close may still be taken by the kernel (and
+  // lost: the peer answers with a reset); the next fails on the dead
+  // connection and is retried on a new one. None may fail.
+  for (int i = 2; i <= 6; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    const absl::Status s = (*sink)->Write(kTime, absl::StrCat(R"({"n":)", i, "}"), false);
+    ASSERT_TRUE(s.ok()) << "write " << i << ": " << s;
+  }
+  // The new connection got the messages sent after the retry.
+  EXPECT_THAT(receiver.Read(20), HasSubstr(R"( audit - {"n":)"));
 }
 
 TEST(SyslogSinkTest, ARefusedConnectionFailsThenBacksOff) {
