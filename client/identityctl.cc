@@ -9,7 +9,7 @@
 //           [--expected_version=N]
 //     widget APP_ID     (versions, fingerprints, times; never secrets)
 //     widgets           (every widget, one line per secret kind)
-//   identityctl [--audit_key_file=FILE] audit-hash EMAIL
+//   identityctl [--audit_key_file=FILE] audit-hash EMAIL|-   ("-": the email from stdin)
 //                       (the email's pseudonym in identityd's audit log; local,
 //                        no server: the key from FILE or $IDENTITYD_AUDIT_KEY)
 //
@@ -299,7 +299,10 @@ int AuditHash(const std::vector<char*>& args) {
                                     env)
                      : std::string(hasher.status().message()));
   }
-  std::cout << hasher->Hash(args[1]) << "\n";
+  // "-": the email from stdin (one line), out of argv and shell history.
+  std::string email = args[1];
+  if (email == "-" && !std::getline(std::cin, email)) return Usage("audit-hash -: no email on stdin");
+  std::cout << hasher->Hash(email) << "\n";
   return 0;
 }
 
@@ -314,7 +317,7 @@ int Run(int argc, char** argv) {
       "[--expected_version=N]\n"
       "  widget APP_ID      versions, fingerprints and times of one widget (never secrets)\n"
       "  widgets            every widget, one line per secret kind\n"
-      "identityctl [--audit_key_file=FILE] audit-hash EMAIL\n"
+      "identityctl [--audit_key_file=FILE] audit-hash EMAIL|-   (-: the email from stdin)\n"
       "  the email's pseudonym in identityd's audit log (local; key from FILE or "
       "$IDENTITYD_AUDIT_KEY)\n"
       "Exit status: 0 success, 1 the call failed (status on stderr), 2 usage error.");

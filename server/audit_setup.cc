@@ -49,7 +49,11 @@ absl::StatusOr<audit::EmailPseudonymizer> PseudonymizerFromFlags() {
   const std::string env = absl::GetFlag(FLAGS_audit_key_env);
   absl::StatusOr<crypto::EmailHasher> keyed = config::ReadAuditKey(file, env);
   if (!keyed.ok()) {
-    if (!file.empty() || !absl::IsNotFound(keyed.status())) {
+    // A variable named on purpose must hold the key: falling back to a
+    // random key would quietly make pseudonyms unsearchable.
+    // (Abseil here cannot tell whether a flag was given, only its value.)
+    const bool env_named = env != kDefaultAuditKeyEnv;
+    if (!file.empty() || !absl::IsNotFound(keyed.status()) || env_named) {
       return absl::InvalidArgumentError(absl::StrCat(
           file.empty() ? "--audit_key_env: " : "--audit_key_file: ", keyed.status().message()));
     }
@@ -83,7 +87,14 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> AuditLogFromFlags() {
     return absl::InvalidArgumentError("--audit_syslog_send_timeout: must be positive");
   }
   std::vector<std::unique_ptr<audit::AuditSink>> sinks;
-  for (const std::string& spec : specs) {
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const std::string& spec = specs[i];
+    for (std::size_t j = 0; j < i; ++j) {
+      if (specs[j] == spec) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--audit_sink: \"", spec, "\" is named twice"));
+      }
+    }
     if (spec == "none") return absl::InvalidArgumentError("--audit_sink: none cannot be combined with sinks");
     absl::StatusOr<std::unique_ptr<audit::AuditSink>> sink =
         audit::OpenAuditSink(spec, send_timeout);

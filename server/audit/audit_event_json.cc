@@ -81,7 +81,7 @@ std::string AuditEventToJson(const AuditEvent& event, const EmailPseudonymizer& 
   Key(w, "rpc");
   String(w, event.rpc);
   Key(w, "principal");
-  String(w, event.principal);
+  RequestText(w, event.principal);  // a certificate's text: checked like the request's
   Key(w, "principal_source");
   String(w, event.principal_source);
   Key(w, "peer");

@@ -202,12 +202,12 @@ TEST(SyslogSinkTest, AConnectionTheServerClosedIsRetriedOnceOnAFreshOne) {
 }
 
 TEST(SyslogSinkTest, ARefusedConnectionFailsThenBacksOff) {
-  absl::StatusOr<int> port = testing::FreeLoopbackPort();  // nothing listens there
+  absl::StatusOr<testing::RefusingLoopbackPort> port = testing::RefusingLoopbackPort::Start();
   ASSERT_TRUE(port.ok());
   SyslogSink::Options options;
   options.transport = SyslogTransport::kTcp;
   options.host = "127.0.0.1";
-  options.port = *port;
+  options.port = port->port();
   options.retry_backoff = absl::Hours(1);
   absl::StatusOr<std::unique_ptr<SyslogSink>> sink = SyslogSink::Create("tcp-down", options);
   ASSERT_TRUE(sink.ok());
@@ -250,6 +250,9 @@ TEST(SyslogSinkTest, UdpAndUnixSendOneDatagramPerEvent) {
   addr.sun_family = AF_UNIX;
   std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  // A lost datagram fails the test in 5 s rather than hanging it.
+  const timeval receive_timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof(receive_timeout));
   absl::StatusOr<std::unique_ptr<AuditSink>> sink = OpenAuditSink("syslog+unix://" + path);
   ASSERT_TRUE(sink.ok()) << sink.status();
   ASSERT_TRUE((*sink)->Write(kTime, R"({"u":1})", true).ok());
@@ -266,6 +269,7 @@ TEST(SyslogSinkTest, UdpAndUnixSendOneDatagramPerEvent) {
   in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof(in);
   ASSERT_EQ(::bind(udp, reinterpret_cast<sockaddr*>(&in), sizeof(in)), 0);
+  ::setsockopt(udp, SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof(receive_timeout));
   ::getsockname(udp, reinterpret_cast<sockaddr*>(&in), &len);
   sink = OpenAuditSink(absl::StrCat("syslog+udp://127.0.0.1:", ntohs(in.sin_port)));
   ASSERT_TRUE(sink.ok()) << sink.status();

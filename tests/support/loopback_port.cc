@@ -50,6 +50,17 @@ absl::StatusOr<int> FreeLoopbackPort() {
   return absl::UnavailableError("no loopback port free for both TCP and UDP");
 }
 
+absl::StatusOr<RefusingLoopbackPort> RefusingLoopbackPort::Start() {
+  int fd = -1;
+  absl::StatusOr<int> port = BindLoopback(SOCK_STREAM, 0, &fd);
+  if (!port.ok()) return port.status();
+  return RefusingLoopbackPort(fd, *port);
+}
+
+RefusingLoopbackPort::~RefusingLoopbackPort() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 absl::StatusOr<StalledTcpListener> StalledTcpListener::Start() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));

@@ -85,7 +85,11 @@ absl::StatusOr<std::unique_ptr<RsyslogProcess>> RsyslogProcess::Start() {
     if (!r->process_->Running()) {
       return absl::InternalError(absl::StrCat("rsyslogd exited at start:\n", r->Logs()));
     }
-    if (TcpAccepts(r->port_) && Exists(r->unix_socket())) return r;
+    // The pid file too: the port answering could be another process's.
+    if (Exists(r->dir_.File("rsyslogd.pid")) && TcpAccepts(r->port_) &&
+        Exists(r->unix_socket())) {
+      return r;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return absl::DeadlineExceededError(absl::StrCat("rsyslogd did not start:\n", r->Logs()));
