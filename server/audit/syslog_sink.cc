@@ -163,7 +163,8 @@ absl::Status SyslogSink::Write(absl::Time time, absl::string_view json, bool /*d
   for (int attempt = 0; attempt < 2; ++attempt) {
     const bool fresh = fd_ < 0;
     if (fresh && !(status = Connect()).ok()) break;
-    if ((status = SendAll(fd_, message, name_)).ok()) return status;
+    const absl::Time deadline = absl::Now() + options_.send_timeout;
+    if ((status = SendAll(fd_, message, name_, nullptr, deadline)).ok()) return status;
     Disconnect();
     // A stalled peer (send timeout) is not helped by trying again at once,
     // nor is one that just refused a fresh connection.

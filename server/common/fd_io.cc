@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace identity {
 
@@ -27,12 +28,15 @@ bool IsSocket(int fd) {
 namespace {
 
 absl::Status WriteOrSendAll(int fd, absl::string_view data, absl::string_view what,
-                            bool socket, std::size_t* written) {
+                            bool socket, std::size_t* written, absl::Time deadline) {
   std::size_t off = 0;
   std::size_t ignored = 0;
   std::size_t& out = written != nullptr ? *written : ignored;
   out = 0;
   while (off < data.size()) {
+    if (off > 0 && deadline != absl::InfiniteFuture() && absl::Now() >= deadline) {
+      return ErrnoError(what, ETIMEDOUT);
+    }
     const ssize_t n = socket ? ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL)
                              : ::write(fd, data.data() + off, data.size() - off);
     if (n < 0 && errno == EINTR) continue;
@@ -48,12 +52,12 @@ absl::Status WriteOrSendAll(int fd, absl::string_view data, absl::string_view wh
 
 absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what,
                       std::size_t* written) {
-  return WriteOrSendAll(fd, data, what, /*socket=*/false, written);
+  return WriteOrSendAll(fd, data, what, /*socket=*/false, written, absl::InfiniteFuture());
 }
 
 absl::Status SendAll(int fd, absl::string_view data, absl::string_view what,
-                     std::size_t* written) {
-  return WriteOrSendAll(fd, data, what, /*socket=*/true, written);
+                     std::size_t* written, absl::Time deadline) {
+  return WriteOrSendAll(fd, data, what, /*socket=*/true, written, deadline);
 }
 
 }  // namespace identity

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace identity {
 
@@ -16,9 +17,12 @@ absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what,
                       std::size_t* written = nullptr);
 
 // WriteAll for a socket: send(MSG_NOSIGNAL), so a peer that went away is an
-// error, not a SIGPIPE.
+// error, not a SIGPIPE. With a `deadline`, no new send() starts after it
+// (kDeadlineExceeded): a peer that reads a trickle cannot keep the caller
+// past the deadline plus one send's timeout (SO_SNDTIMEO).
 absl::Status SendAll(int fd, absl::string_view data, absl::string_view what,
-                     std::size_t* written = nullptr);
+                     std::size_t* written = nullptr,
+                     absl::Time deadline = absl::InfiniteFuture());
 
 // Whether `fd` is a socket (for callers that may hold either).
 bool IsSocket(int fd);
