@@ -10,10 +10,27 @@
 namespace identity::audit {
 namespace {
 
+// Makes a new file's name durable: without syncing its directory, a power
+// loss could take the file (and the fsync'd rotation records in it) away.
+void SyncParentDirectory(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;  // best effort: the file itself is open and written
+  ::fsync(fd);
+  ::close(fd);
+}
+
 absl::StatusOr<int> OpenForAppend(const std::string& path) {
   // O_APPEND: each line is one write at the end, even if another process
-  // appends to the same file.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  // appends to the same file. O_EXCL first, to know whether the file is new.
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_CLOEXEC;
+  int fd = ::open(path.c_str(), kFlags | O_CREAT | O_EXCL, 0600);
+  if (fd >= 0) {
+    SyncParentDirectory(path);
+    return fd;
+  }
+  if (errno == EEXIST) fd = ::open(path.c_str(), kFlags);
   if (fd < 0) return ErrnoError(absl::StrCat(path, ": cannot open for appending"), errno);
   return fd;
 }
