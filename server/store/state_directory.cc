@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/fd_io.h"
 #include "absl/strings/strip.h"
 #include "server/keyring/app_id.h"
 
@@ -75,17 +76,11 @@ absl::Status ReplaceAt(int dir_fd, const std::string& dir_path, const std::strin
   const int fd =
       ::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return IoError(temp_path, "cannot create", errno);
-  std::size_t off = 0;
-  while (off < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + off, contents.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      absl::Status s = IoError(temp_path, "cannot write", n < 0 ? errno : EIO);
-      CloseQuietly(fd);
-      ::unlinkat(dir_fd, temp.c_str(), 0);
-      return s;
-    }
-    off += static_cast<std::size_t>(n);
+  if (absl::Status s = WriteAll(fd, contents, absl::StrCat(temp_path, ": cannot write"));
+      !s.ok()) {
+    CloseQuietly(fd);
+    ::unlinkat(dir_fd, temp.c_str(), 0);
+    return absl::UnavailableError(s.message());
   }
   // fdatasync: the data and the file size, which is all a reader needs; the
   // name is made durable by the directory sync below.
