@@ -125,30 +125,33 @@ absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
   return caller;
 }
 
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* IdentityServiceImpl::ServeInline(
+    grpc::CallbackServerContext* context, absl::string_view rpc, absl::string_view app_id,
+    const Request& request, Response& response,
+    absl::Status (IdentityServiceImpl::*handle)(const authz::CallerIdentity&, const Request&,
+                                                Response&, CallAudit&)) {
+  CallAudit audit(audit_log_, *context, rpc);
+  audit.event().app_id = std::string(app_id);
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
+  const absl::Status status =
+      caller.ok() ? (this->*handle)(*caller, request, response, audit) : caller.status();
+  audit.Finish(status);
+  return Reply(context, status);
+}
+
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(
     grpc::CallbackServerContext* context, const IssueEmailHashRequest* request,
     IssueEmailHashResponse* response) {
-  CallAudit audit(audit_log_, *context, "IssueEmailHash");
-  // Known before admission, so that refused calls (rate limit) name it too.
-  audit.event().app_id = request->app_id();
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
-  const absl::Status status =
-      caller.ok() ? HandleIssueEmailHash(*caller, *request, *response, audit) : caller.status();
-  audit.Finish(status);
-  return Reply(context, status);
+  return ServeInline(context, "IssueEmailHash", request->app_id(), *request, *response,
+                     &IdentityServiceImpl::HandleIssueEmailHash);
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
     grpc::CallbackServerContext* context, const IssueWidgetTokenRequest* request,
     IssueWidgetTokenResponse* response) {
-  CallAudit audit(audit_log_, *context, "IssueWidgetToken");
-  // Known before admission, so that refused calls (rate limit) name it too.
-  audit.event().app_id = request->app_id();
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
-  const absl::Status status =
-      caller.ok() ? HandleIssueWidgetToken(*caller, *request, *response, audit) : caller.status();
-  audit.Finish(status);
-  return Reply(context, status);
+  return ServeInline(context, "IssueWidgetToken", request->app_id(), *request, *response,
+                     &IdentityServiceImpl::HandleIssueWidgetToken);
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServerContext* context,
@@ -179,25 +182,16 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
 grpc::ServerUnaryReactor* IdentityServiceImpl::GetWidget(grpc::CallbackServerContext* context,
                                                          const GetWidgetRequest* request,
                                                          GetWidgetResponse* response) {
-  CallAudit audit(audit_log_, *context, "GetWidget");
-  // Known before admission, so that refused calls (rate limit) name it too.
-  audit.event().app_id = request->app_id();
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
-  const absl::Status status =
-      caller.ok() ? HandleGetWidget(*caller, *request, *response, audit) : caller.status();
-  audit.Finish(status);
-  return Reply(context, status);
+  return ServeInline(context, "GetWidget", request->app_id(), *request, *response,
+                     &IdentityServiceImpl::HandleGetWidget);
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::ListWidgets(grpc::CallbackServerContext* context,
                                                            const ListWidgetsRequest* request,
                                                            ListWidgetsResponse* response) {
-  CallAudit audit(audit_log_, *context, "ListWidgets");
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
-  const absl::Status status =
-      caller.ok() ? HandleListWidgets(*caller, *request, *response, audit) : caller.status();
-  audit.Finish(status);
-  return Reply(context, status);
+  // Concerns every widget: recorded with app_id "".
+  return ServeInline(context, "ListWidgets", "", *request, *response,
+                     &IdentityServiceImpl::HandleListWidgets);
 }
 
 absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdentity& caller,
@@ -205,7 +199,6 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdenti
                                                        IssueEmailHashResponse& response,
                                                        CallAudit& audit) {
   audit::AuditEvent& event = audit.event();
-  event.app_id = request.app_id();
   event.kind = keyring::SecretKindName(keyring::SecretKind::kEmailHash);
   event.email = request.email();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
@@ -233,7 +226,6 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
                                                          IssueWidgetTokenResponse& response,
     CallAudit& audit) {
   audit::AuditEvent& event = audit.event();
-  event.app_id = request.app_id();
   event.kind = keyring::SecretKindName(keyring::SecretKind::kJwt);
   event.email = request.email();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
@@ -298,7 +290,6 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
                                                      RotateSecretResponse& response,
     CallAudit& audit, const std::function<bool()>& abandoned) {
   audit::AuditEvent& event = audit.event();
-  event.app_id = request.app_id();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
   if (!kind.has_value()) {
@@ -358,8 +349,7 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
 absl::Status IdentityServiceImpl::HandleGetWidget(const authz::CallerIdentity& caller,
                                                   const GetWidgetRequest& request,
                                                   GetWidgetResponse& response,
-    CallAudit& audit) {
-  audit.event().app_id = request.app_id();
+    CallAudit& /*audit*/) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s =
           access_.authorizer->Authorize(caller, authz::Rpc::kGetWidget, request.app_id());

@@ -88,6 +88,16 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
   absl::StatusOr<authz::CallerIdentity> Admit(grpc::CallbackServerContext& context,
                                               CallAudit& audit);
 
+  // Runs a call inline on the callback thread: audit, admit, `handle`,
+  // record, reply. `rpc` is a string literal; `app_id` is recorded before
+  // admission, so that refused calls (rate limit) name it too.
+  template <typename Request, typename Response>
+  grpc::ServerUnaryReactor* ServeInline(
+      grpc::CallbackServerContext* context, absl::string_view rpc, absl::string_view app_id,
+      const Request& request, Response& response,
+      absl::Status (IdentityServiceImpl::*handle)(const authz::CallerIdentity&, const Request&,
+                                                  Response&, CallAudit&));
+
   absl::Status HandleIssueEmailHash(const authz::CallerIdentity& caller,
                                     const identity::v1::IssueEmailHashRequest& request,
                                     identity::v1::IssueEmailHashResponse& response,
