@@ -184,6 +184,20 @@ bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout = absl:
   return done();
 }
 
+// The standard server's kBothApp still serves version 1 of both secrets: a
+// refused or abandoned rotation changed nothing.
+void ExpectTheOldSecretStillServes(client::IdentityClient& client) {
+  const absl::StatusOr<v1::IssueEmailHashResponse> hash = client.IssueEmailHash(kBothApp, kEmail);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_EQ(hash->secret_version(), 1u);
+  EXPECT_EQ(hash->email_hash(), ExpectedEmailHash(kBothHashSecret, kEmail));
+  const absl::StatusOr<v1::GetWidgetResponse> widget = client.GetWidget(kBothApp);
+  ASSERT_TRUE(widget.ok()) << widget.status();
+  for (const auto& secret : widget->widget().secrets()) {
+    EXPECT_EQ(secret.current().version(), 1u);
+  }
+}
+
 void StopCleanly(IdentitydProcess& server) {
   absl::StatusOr<testing::ExitInfo> exit = server.Stop();
   ASSERT_TRUE(exit.ok()) << exit.status();
@@ -540,13 +554,7 @@ TEST(AuditIntegrationTest, ARotationWhoseSinkIsDownIsRefusedAndTheOldSecretStill
     EXPECT_THAT(std::string(refused.status().message()), Not(HasSubstr("127.0.0.1")));
     EXPECT_THAT(std::string(refused.status().message()), Not(HasSubstr("/dev/full")));
     // Issue calls go on with the old secret: the keyring did not change.
-    const absl::StatusOr<v1::IssueEmailHashResponse> hash = client->IssueEmailHash(kBothApp, kEmail);
-    ASSERT_TRUE(hash.ok()) << hash.status();
-    EXPECT_EQ(hash->secret_version(), 1u);
-    EXPECT_EQ(hash->email_hash(), ExpectedEmailHash(kBothHashSecret, kEmail));
-    const absl::StatusOr<v1::GetWidgetResponse> widget = client->GetWidget(kBothApp);
-    ASSERT_TRUE(widget.ok());
-    for (const auto& s : widget->widget().secrets()) EXPECT_EQ(s.current().version(), 1u);
+    ExpectTheOldSecretStillServes(*client);
     client.reset();  // an open connection would hold up the graceful stop
     StopCleanly(*server);
     EXPECT_THAT(server->Logs(), HasSubstr("rotation of widget-both refused"));
@@ -616,15 +624,7 @@ TEST(AuditIntegrationTest, ARotationWhoseCallerGaveUpWhileTheSinkWasSlowIsNotApp
   }
   ::close(fd);
   // Not applied: the old secret serves, version 1 everywhere.
-  const absl::StatusOr<v1::IssueEmailHashResponse> hash = client->IssueEmailHash(kBothApp, kEmail);
-  ASSERT_TRUE(hash.ok()) << hash.status();
-  EXPECT_EQ(hash->secret_version(), 1u);
-  EXPECT_EQ(hash->email_hash(), ExpectedEmailHash(kBothHashSecret, kEmail));
-  const absl::StatusOr<v1::GetWidgetResponse> widget = client->GetWidget(kBothApp);
-  ASSERT_TRUE(widget.ok());
-  for (const auto& secret : widget->widget().secrets()) {
-    EXPECT_EQ(secret.current().version(), 1u);
-  }
+  ExpectTheOldSecretStillServes(*client);
   // Both lines of the rotation: the record made before applying, then the
   // outcome that supersedes it.
   std::vector<json> lines;

@@ -114,16 +114,22 @@ TEST(AuditLogTest, EverySinkGetsEveryEventInOrderThenAFinalReport) {
   }
 }
 
-TEST(AuditLogTest, AStalledSinkNeverBlocksSubmitAndDropsAreCountedAndReported) {
-  Received r;
-  RecordingSink::Gate gate;
+// An AuditLog over one sink whose writes wait until `gate` opens.
+std::unique_ptr<AuditLog> LogOverGatedSink(Received& r, RecordingSink::Gate& gate,
+                                           AuditLog::Options options) {
   auto sink = std::make_unique<RecordingSink>("slow", r);
   sink->gate = &gate;
   std::vector<std::unique_ptr<AuditSink>> sinks;
   sinks.push_back(std::move(sink));
+  return std::make_unique<AuditLog>(std::move(sinks), EmailPseudonymizer::Omit(), options);
+}
+
+TEST(AuditLogTest, AStalledSinkNeverBlocksSubmitAndDropsAreCountedAndReported) {
+  Received r;
+  RecordingSink::Gate gate;
   AuditLog::Options options;
   options.queue_capacity = 8;
-  auto log = std::make_unique<AuditLog>(std::move(sinks), EmailPseudonymizer::Omit(), options);
+  std::unique_ptr<AuditLog> log = LogOverGatedSink(r, gate, options);
   int accepted = 0;
   absl::Duration slowest;
   for (int i = 0; i < 1000; ++i) {
@@ -149,15 +155,11 @@ TEST(AuditLogTest, AStalledSinkNeverBlocksSubmitAndDropsAreCountedAndReported) {
 TEST(AuditLogTest, DropsAreReportedPeriodicallyWhileTheyHappen) {
   Received r;
   RecordingSink::Gate gate;
-  auto sink = std::make_unique<RecordingSink>("slow", r);
-  sink->gate = &gate;
-  std::vector<std::unique_ptr<AuditSink>> sinks;
-  sinks.push_back(std::move(sink));
   AuditLog::Options options;
   options.queue_capacity = 1;
   options.drop_report_interval = absl::Milliseconds(100);
-  AuditLog log(std::move(sinks), EmailPseudonymizer::Omit(), options);
-  for (int i = 0; i < 10; ++i) log.Submit(Event(i));
+  std::unique_ptr<AuditLog> log = LogOverGatedSink(r, gate, options);
+  for (int i = 0; i < 10; ++i) log->Submit(Event(i));
   gate.Open();
   // Bounded wait for a non-final report.
   bool reported = false;

@@ -154,13 +154,19 @@ class TcpReceiver {
   int port_ = 0;
 };
 
-TEST(SyslogSinkTest, TcpFramesEachMessageByOctetCounting) {
-  TcpReceiver receiver;
+// Options of a TCP syslog sink to `port` on loopback.
+SyslogSink::Options TcpTo(int port) {
   SyslogSink::Options options;
   options.transport = SyslogTransport::kTcp;
   options.host = "127.0.0.1";
-  options.port = receiver.port();
-  absl::StatusOr<std::unique_ptr<SyslogSink>> sink = SyslogSink::Create("tcp", options);
+  options.port = port;
+  return options;
+}
+
+TEST(SyslogSinkTest, TcpFramesEachMessageByOctetCounting) {
+  TcpReceiver receiver;
+  absl::StatusOr<std::unique_ptr<SyslogSink>> sink =
+      SyslogSink::Create("tcp", TcpTo(receiver.port()));
   ASSERT_TRUE(sink.ok()) << sink.status();
   ASSERT_TRUE((*sink)->Write(kTime, R"({"n":1})", false).ok());
   ASSERT_TRUE((*sink)->Write(kTime, R"({"n":"2 é"})", true).ok());
@@ -181,11 +187,8 @@ TEST(SyslogSinkTest, TcpFramesEachMessageByOctetCounting) {
 
 TEST(SyslogSinkTest, AConnectionTheServerClosedIsRetriedOnceOnAFreshOne) {
   TcpReceiver receiver;
-  SyslogSink::Options options;
-  options.transport = SyslogTransport::kTcp;
-  options.host = "127.0.0.1";
-  options.port = receiver.port();
-  absl::StatusOr<std::unique_ptr<SyslogSink>> sink = SyslogSink::Create("tcp", options);
+  absl::StatusOr<std::unique_ptr<SyslogSink>> sink =
+      SyslogSink::Create("tcp", TcpTo(receiver.port()));
   ASSERT_TRUE(sink.ok()) << sink.status();
   ASSERT_TRUE((*sink)->Write(kTime, R"({"n":1})", false).ok());
   receiver.CloseConnection();
@@ -204,10 +207,7 @@ TEST(SyslogSinkTest, AConnectionTheServerClosedIsRetriedOnceOnAFreshOne) {
 TEST(SyslogSinkTest, ARefusedConnectionFailsThenBacksOff) {
   absl::StatusOr<testing::RefusingLoopbackPort> port = testing::RefusingLoopbackPort::Start();
   ASSERT_TRUE(port.ok());
-  SyslogSink::Options options;
-  options.transport = SyslogTransport::kTcp;
-  options.host = "127.0.0.1";
-  options.port = port->port();
+  SyslogSink::Options options = TcpTo(port->port());
   options.retry_backoff = absl::Hours(1);
   absl::StatusOr<std::unique_ptr<SyslogSink>> sink = SyslogSink::Create("tcp-down", options);
   ASSERT_TRUE(sink.ok());
@@ -221,10 +221,7 @@ TEST(SyslogSinkTest, ARefusedConnectionFailsThenBacksOff) {
 TEST(SyslogSinkTest, AStalledPeerCostsAtMostTheSendTimeoutThenFailsFast) {
   absl::StatusOr<testing::StalledTcpListener> stalled = testing::StalledTcpListener::Start();
   ASSERT_TRUE(stalled.ok());
-  SyslogSink::Options options;
-  options.transport = SyslogTransport::kTcp;
-  options.host = "127.0.0.1";
-  options.port = stalled->port();
+  SyslogSink::Options options = TcpTo(stalled->port());
   options.send_timeout = absl::Milliseconds(300);
   options.retry_backoff = absl::Hours(1);
   absl::StatusOr<std::unique_ptr<SyslogSink>> sink = SyslogSink::Create("stalled", options);
