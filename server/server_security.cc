@@ -68,6 +68,10 @@ ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Seconds(30),
           "Time in-flight calls get to finish when a connection reaches --max_connection_age.");
 ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
           "Connections that have not finished the TLS/HTTP2 handshake by then are dropped.");
+ABSL_FLAG(int64_t, grpc_memory_quota_bytes, 64 << 20,
+          "Memory gRPC may hold for all connections and calls together. Past it, gRPC cancels "
+          "calls and closes connections (GOAWAY ENHANCE_YOUR_CALM) rather than grow: the bound "
+          "on callers that open many streams and never finish their requests. At least 1 MiB.");
 
 // Secret memory.
 ABSL_FLAG(int64_t, secure_heap_bytes, 64 << 20,
@@ -93,6 +97,7 @@ limits::ServerLimits LimitsFromFlags() {
   l.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   l.max_connection_age_grace = absl::GetFlag(FLAGS_max_connection_age_grace);
   l.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  l.memory_quota_bytes = absl::GetFlag(FLAGS_grpc_memory_quota_bytes);
   return l;
 }
 

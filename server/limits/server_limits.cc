@@ -1,6 +1,8 @@
 #include "server/limits/server_limits.h"
 
+#include <grpc/compression.h>
 #include <grpc/grpc.h>
+#include <grpcpp/resource_quota.h>
 
 #include <climits>
 
@@ -21,6 +23,14 @@ absl::Status InRange(absl::string_view flag, absl::Duration d, bool zero_means_n
                                                  zero_means_never ? " (or 0: never)" : ""));
 }
 
+absl::Status AtLeast(absl::string_view flag, std::int64_t value, std::int64_t min) {
+  if (value >= min) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": must be at least ", min));
+}
+
+// Less than this and gRPC cannot hold the few connections a server needs.
+constexpr std::int64_t kMinMemoryQuotaBytes = 1 << 20;
+
 int Ms(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
 }  // namespace
@@ -31,6 +41,7 @@ absl::Status ValidateServerLimits(const ServerLimits& l) {
            Positive("max_metadata_bytes", l.max_metadata_bytes),
            Positive("max_concurrent_streams", l.max_concurrent_streams),
            Positive("max_ping_strikes", l.max_ping_strikes),
+           AtLeast("grpc_memory_quota_bytes", l.memory_quota_bytes, kMinMemoryQuotaBytes),
            InRange("keepalive_time", l.keepalive_time, false),
            InRange("keepalive_timeout", l.keepalive_timeout, false),
            InRange("min_client_ping_interval", l.min_client_ping_interval, false),
@@ -67,6 +78,17 @@ void ApplyServerLimits(const ServerLimits& l, grpc::ServerBuilder& builder) {
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
                              Ms(l.max_connection_age_grace));
   builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, Ms(l.handshake_timeout));
+  // identityd's requests are a few hundred bytes: it has no use for
+  // compressed requests, and accepting them let a 61 KB gzip request inflate
+  // to 60 MB before the size limit could refuse it. A compressed request is
+  // refused (UNIMPLEMENTED) when its headers arrive, before any byte of it is
+  // inflated; responses are never compressed either.
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
+  builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
+  grpc::ResourceQuota quota("identityd");
+  quota.Resize(static_cast<std::size_t>(l.memory_quota_bytes));
+  builder.SetResourceQuota(quota);
 }
 
 }  // namespace identity::limits

@@ -3,6 +3,8 @@
 
 #include <grpcpp/server_builder.h>
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
@@ -15,7 +17,10 @@ struct ServerLimits {
   // Largest request message accepted; larger ones fail with
   // RESOURCE_EXHAUSTED before any handler runs. Requests are < 2 KiB.
   int max_receive_message_bytes = 64 * 1024;
-  // Largest request header list (metadata) accepted.
+  // Largest request header list (metadata) accepted. gRPC 1.51 treats its
+  // own limit as soft (headers of 17-100 KB got through), so the service
+  // also refuses a call whose metadata is larger, with RESOURCE_EXHAUSTED
+  // (service::AccessControl::max_metadata_bytes).
   int max_metadata_bytes = 16 * 1024;
   // Concurrent calls per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
   int max_concurrent_streams = 100;
@@ -39,6 +44,13 @@ struct ServerLimits {
   // A TLS/HTTP2 handshake not finished within this time is dropped, so idle
   // half-open connections cannot pile up.
   absl::Duration handshake_timeout = absl::Seconds(10);
+  // The memory gRPC may hold for all connections and calls together (a
+  // grpc::ResourceQuota). Past it gRPC stops growing: it shrinks its read
+  // buffers, then cancels calls and closes connections (GOAWAY
+  // ENHANCE_YOUR_CALM) to get memory back. This is what bounds callers that
+  // open many streams and never finish sending their requests: gRPC 1.51
+  // has no per-call receive deadline. A legitimate call needs a few KiB.
+  std::int64_t memory_quota_bytes = 64 << 20;
 };
 
 // kInvalidArgument naming the flag if a limit is out of range (sizes and
