@@ -25,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/audit_setup.h"
+#include "server/common/library_log.h"
 #include "server/common/log.h"
 #include "server/config/server_config.h"
 #include "server/keyring/keyring.h"
@@ -146,7 +147,9 @@ int Run() {
 
   service::IdentityServiceImpl service(
       keyring, **store,
-      service::AccessControl{&(*security)->authorizer(), (*security)->rate_limiter()},
+      service::AccessControl{
+          &(*security)->authorizer(), (*security)->rate_limiter(),
+          static_cast<std::size_t>((*security)->limits().max_metadata_bytes)},
       audit_log->get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -210,6 +213,10 @@ int main(int argc, char** argv) {
   // make a write fail (EPIPE, counted by the audit log), not kill the process.
   // Before any thread starts.
   signal(SIGPIPE, SIG_IGN);
+  // gRPC's and protobuf's own lines in identityd's format, throttled: callers
+  // can make them log (bad handshakes, headers, compressed or malformed
+  // requests), and must not be able to fill the disk that way.
+  identity::RouteLibraryLogsThroughIdentityLog();
   absl::SetProgramUsageMessage(
       "identityd --listen=HOST:PORT [--config=FILE] [--state_dir=DIR --master_key_file=FILE]\n"
       "          (--tls_cert_file=F --tls_key_file=F --tls_client_ca_file=F "
