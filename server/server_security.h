@@ -57,6 +57,7 @@ class ServerSecurity {
   limits::PrincipalRateLimiter* rate_limiter() const { return rate_limiter_.get(); }
   // Whether the server speaks plain text (--insecure_loopback).
   bool plaintext() const { return credentials_ == nullptr; }
+  const limits::ServerLimits& limits() const { return limits_; }
 
  private:
   ServerSecurity() = default;

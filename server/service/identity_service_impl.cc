@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,7 @@
 #include "server/crypto/jwt_signer.h"
 #include "server/keyring/app_id.h"
 #include "server/service/grpc_status.h"
+#include "server/service/request_parsing.h"
 #include "server/service/request_validation.h"
 #include "server/service/widget_view.h"
 
@@ -42,27 +44,26 @@ void CleanseString(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
 }
 
-// The messages of one RotateSecret call. gRPC releases them once the call is
-// done (the response is on the wire): they are cleansed then, before the heap
-// gets their memory back. (Copies inside gRPC's own buffers are out of reach;
-// see README, "Security model".)
-class CleansingRotateMessages final
-    : public grpc::MessageHolder<RotateSecretRequest, RotateSecretResponse> {
- public:
-  CleansingRotateMessages() {
-    set_request(&request_);
-    set_response(&response_);
+// The messages of one RotateSecret call: they carry imported and generated
+// secrets, so they are cleansed when the call is done (the response is on the
+// wire), before the heap gets their memory back. (Copies inside gRPC's own
+// buffers are out of reach; see README, "Security model".)
+struct RotateMessages {
+  RotateSecretRequest request;
+  RotateSecretResponse response;
+  ~RotateMessages() {
+    if (request.has_secret()) CleanseString(*request.mutable_secret());
+    CleanseString(*response.mutable_generated_secret());
   }
-  void Release() override {
-    if (request_.has_secret()) CleanseString(*request_.mutable_secret());
-    CleanseString(*response_.mutable_generated_secret());
-    delete this;
-  }
-
- private:
-  RotateSecretRequest request_;
-  RotateSecretResponse response_;
 };
+
+// The app_id a request names, for the audit event ("" for ListWidgets, which
+// concerns every widget).
+template <typename Request>
+absl::string_view AppIdOf(const Request& request) {
+  return request.app_id();
+}
+absl::string_view AppIdOf(const ListWidgetsRequest& /*request*/) { return ""; }
 
 // The claim in the request, if set, checked against the claim rules.
 absl::StatusOr<std::optional<absl::string_view>> OptionalClaim(absl::string_view field,
@@ -94,14 +95,7 @@ IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, store::Secre
       access_(access),
       audit_log_(audit_log),
       clock_(std::move(clock)),
-      rotator_(keyring, store, clock_) {
-  SetMessageAllocatorFor_RotateSecret(&rotate_messages_);
-}
-
-grpc::MessageHolder<RotateSecretRequest, RotateSecretResponse>*
-IdentityServiceImpl::CleansingRotateAllocator::AllocateMessages() {
-  return new CleansingRotateMessages();
-}
+      rotator_(keyring, store, clock_) {}
 
 absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
     grpc::CallbackServerContext& context, CallAudit& audit) {
@@ -122,57 +116,79 @@ absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
           " calls per second (bursts of ", limit.burst, "); retry in ", ms, " ms"));
     }
   }
+  // After the rate limit, so that a flood of oversized headers is limited
+  // too. Names no header: the caller knows what it sent.
+  if (access_.max_metadata_bytes > 0) {
+    std::size_t bytes = 0;
+    for (const auto& [key, value] : context.client_metadata()) {
+      bytes += key.size() + value.size() + 32;
+    }
+    if (bytes > access_.max_metadata_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("request metadata: ", bytes, " bytes, more than the ",
+                       access_.max_metadata_bytes, " allowed (--max_metadata_bytes)"));
+    }
+  }
   return caller;
 }
 
 template <typename Request, typename Response>
 grpc::ServerUnaryReactor* IdentityServiceImpl::ServeInline(
-    grpc::CallbackServerContext* context, absl::string_view rpc, absl::string_view app_id,
-    const Request& request, Response& response,
+    grpc::CallbackServerContext* context, absl::string_view rpc,
+    const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer& response_bytes,
     absl::Status (IdentityServiceImpl::*handle)(const authz::CallerIdentity&, const Request&,
                                                 Response&, CallAudit&)) {
   CallAudit audit(audit_log_, *context, rpc);
-  audit.event().app_id = std::string(app_id);
+  Request request;
+  const absl::Status parsed = ParseRequest(request_bytes, request);
+  if (parsed.ok()) audit.event().app_id = std::string(AppIdOf(request));
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
-  const absl::Status status =
-      caller.ok() ? (this->*handle)(*caller, request, response, audit) : caller.status();
+  Response response;
+  absl::Status status = !caller.ok()  ? caller.status()
+                        : !parsed.ok() ? parsed
+                                       : (this->*handle)(*caller, request, response, audit);
+  if (status.ok()) status = SerializeResponse(response, response_bytes);
   audit.Finish(status);
   return Reply(context, status);
 }
 
-grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(
-    grpc::CallbackServerContext* context, const IssueEmailHashRequest* request,
-    IssueEmailHashResponse* response) {
-  return ServeInline(context, "IssueEmailHash", request->app_id(), *request, *response,
+grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(grpc::CallbackServerContext* context,
+                                                              const grpc::ByteBuffer* request,
+                                                              grpc::ByteBuffer* response) {
+  return ServeInline(context, "IssueEmailHash", *request, *response,
                      &IdentityServiceImpl::HandleIssueEmailHash);
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
-    grpc::CallbackServerContext* context, const IssueWidgetTokenRequest* request,
-    IssueWidgetTokenResponse* response) {
-  return ServeInline(context, "IssueWidgetToken", request->app_id(), *request, *response,
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeInline(context, "IssueWidgetToken", *request, *response,
                      &IdentityServiceImpl::HandleIssueWidgetToken);
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServerContext* context,
-                                                            const RotateSecretRequest* request,
-                                                            RotateSecretResponse* response) {
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
   auto audit = std::make_shared<CallAudit>(audit_log_, *context, "RotateSecret");
-  audit->event().app_id = request->app_id();
+  auto messages = std::make_shared<RotateMessages>();
+  const absl::Status parsed = ParseRequest(*request, messages->request);
+  if (parsed.ok()) audit->event().app_id = messages->request.app_id();
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, *audit);
-  if (!caller.ok()) {
-    audit->Finish(caller.status());
-    return Reply(context, caller.status());
+  if (!caller.ok() || !parsed.ok()) {
+    const absl::Status status = caller.ok() ? parsed : caller.status();
+    audit->Finish(status);
+    return Reply(context, status);
   }
-  // Off the callback thread (see the class comment). `request` and `response`
-  // live until Finish().
+  // Off the callback thread (see the class comment). `response` lives until
+  // Finish().
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   rotator_worker_.Post(
-      [this, context, reactor, request, response, audit, caller = *std::move(caller)] {
+      [this, context, reactor, response, audit, messages, caller = *std::move(caller)] {
         // The call may have waited in the queue, or for a slow audit sink.
         const auto abandoned = [context] { return context->IsCancelled(); };
-        const absl::Status status =
-            HandleRotateSecret(caller, *request, *response, *audit, abandoned);
+        absl::Status status = HandleRotateSecret(caller, messages->request, messages->response,
+                                                 *audit, abandoned);
+        if (status.ok()) status = SerializeResponse(messages->response, *response);
         audit->Finish(status);
         reactor->Finish(ToGrpcStatus(status));
       });
@@ -180,17 +196,16 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::GetWidget(grpc::CallbackServerContext* context,
-                                                         const GetWidgetRequest* request,
-                                                         GetWidgetResponse* response) {
-  return ServeInline(context, "GetWidget", request->app_id(), *request, *response,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return ServeInline(context, "GetWidget", *request, *response,
                      &IdentityServiceImpl::HandleGetWidget);
 }
 
 grpc::ServerUnaryReactor* IdentityServiceImpl::ListWidgets(grpc::CallbackServerContext* context,
-                                                           const ListWidgetsRequest* request,
-                                                           ListWidgetsResponse* response) {
-  // Concerns every widget: recorded with app_id "".
-  return ServeInline(context, "ListWidgets", "", *request, *response,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return ServeInline(context, "ListWidgets", *request, *response,
                      &IdentityServiceImpl::HandleListWidgets);
 }
 
@@ -224,7 +239,7 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdenti
 absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIdentity& caller,
                                                          const IssueWidgetTokenRequest& request,
                                                          IssueWidgetTokenResponse& response,
-    CallAudit& audit) {
+                                                         CallAudit& audit) {
   audit::AuditEvent& event = audit.event();
   event.kind = keyring::SecretKindName(keyring::SecretKind::kJwt);
   event.email = request.email();
@@ -288,7 +303,8 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
 absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity& caller,
                                                      const RotateSecretRequest& request,
                                                      RotateSecretResponse& response,
-    CallAudit& audit, const std::function<bool()>& abandoned) {
+                                                     CallAudit& audit,
+                                                     const std::function<bool()>& abandoned) {
   audit::AuditEvent& event = audit.event();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
@@ -349,7 +365,7 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
 absl::Status IdentityServiceImpl::HandleGetWidget(const authz::CallerIdentity& caller,
                                                   const GetWidgetRequest& request,
                                                   GetWidgetResponse& response,
-    CallAudit& /*audit*/) {
+                                                  CallAudit& /*audit*/) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s =
           access_.authorizer->Authorize(caller, authz::Rpc::kGetWidget, request.app_id());
@@ -365,7 +381,7 @@ absl::Status IdentityServiceImpl::HandleGetWidget(const authz::CallerIdentity& c
 absl::Status IdentityServiceImpl::HandleListWidgets(const authz::CallerIdentity& caller,
                                                     const ListWidgetsRequest& request,
                                                     ListWidgetsResponse& response,
-    CallAudit& /*audit*/) {
+                                                    CallAudit& /*audit*/) {
   // Listing reveals every app_id: only a grant over all of them ("app_ids":
   // ["*"]) allows it, never a grant scoped to some widgets.
   if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kListWidgets,

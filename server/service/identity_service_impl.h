@@ -1,9 +1,10 @@
 #ifndef IDENTITY_SERVER_SERVICE_IDENTITY_SERVICE_IMPL_H_
 #define IDENTITY_SERVER_SERVICE_IDENTITY_SERVICE_IMPL_H_
 
+#include <cstddef>
 #include <functional>
 
-#include <grpcpp/support/message_allocator.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -27,7 +28,25 @@ struct AccessControl {
   const authz::Authorizer* authorizer = nullptr;
   // Optional (null: no rate limit); must outlive the service.
   limits::PrincipalRateLimiter* rate_limiter = nullptr;
+  // Largest request metadata accepted (keys + values + 32 bytes per entry,
+  // as HTTP/2 counts them); 0: no check. gRPC 1.51's own limit
+  // (GRPC_ARG_MAX_METADATA_SIZE) is soft: it let headers of 17-100 KB
+  // through.
+  std::size_t max_metadata_bytes = 0;
 };
+
+// The service's methods take their requests as raw bytes and parse them
+// themselves (RawService below), so that a request that is not a valid message
+// of its type (truncated, not protobuf, a string field that is not UTF-8)
+// gets INVALID_ARGUMENT naming the message type, is audited and charged to
+// the caller's rate limit like any bad request. With gRPC's generated
+// parsing it got UNIMPLEMENTED with no message, no audit and no charge.
+using RawService = identity::v1::IdentityService::WithRawCallbackMethod_IssueEmailHash<
+    identity::v1::IdentityService::WithRawCallbackMethod_IssueWidgetToken<
+        identity::v1::IdentityService::WithRawCallbackMethod_RotateSecret<
+            identity::v1::IdentityService::WithRawCallbackMethod_GetWidget<
+                identity::v1::IdentityService::WithRawCallbackMethod_ListWidgets<
+                    identity::v1::IdentityService::Service>>>>>;
 
 // The trailing-metadata key of a RESOURCE_EXHAUSTED reply from the rate
 // limiter: milliseconds until the caller may call again, in decimal. The same
@@ -48,7 +67,7 @@ inline constexpr char kRetryAfterMsTrailer[] = "retry-after-ms";
 // handler admits the caller (identity, rate limit) and hands the call to a
 // worker thread of its own (rotator_worker_), which finishes the call when the
 // rotation is durable; issue calls never wait for a disk.
-class IdentityServiceImpl final : public identity::v1::IdentityService::CallbackService {
+class IdentityServiceImpl final : public RawService {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -62,24 +81,20 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
                       audit::AuditLog* audit_log = nullptr, Clock clock = absl::Now);
 
   grpc::ServerUnaryReactor* IssueEmailHash(grpc::CallbackServerContext* context,
-                                           const identity::v1::IssueEmailHashRequest* request,
-                                           identity::v1::IssueEmailHashResponse* response) override;
-
-  grpc::ServerUnaryReactor* IssueWidgetToken(
-      grpc::CallbackServerContext* context, const identity::v1::IssueWidgetTokenRequest* request,
-      identity::v1::IssueWidgetTokenResponse* response) override;
-
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* IssueWidgetToken(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* RotateSecret(grpc::CallbackServerContext* context,
-                                         const identity::v1::RotateSecretRequest* request,
-                                         identity::v1::RotateSecretResponse* response) override;
-
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetWidget(grpc::CallbackServerContext* context,
-                                      const identity::v1::GetWidgetRequest* request,
-                                      identity::v1::GetWidgetResponse* response) override;
-
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListWidgets(grpc::CallbackServerContext* context,
-                                        const identity::v1::ListWidgetsRequest* request,
-                                        identity::v1::ListWidgetsResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
  private:
   // Identifies the caller of `context` (recorded in `audit`) and checks that
@@ -88,24 +103,25 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
   absl::StatusOr<authz::CallerIdentity> Admit(grpc::CallbackServerContext& context,
                                               CallAudit& audit);
 
-  // Runs a call inline on the callback thread: audit, admit, `handle`,
-  // record, reply. `rpc` is a string literal; `app_id` is recorded before
-  // admission, so that refused calls (rate limit) name it too.
+  // Runs a call inline on the callback thread: parse, audit, admit,
+  // `handle`, serialize, record, reply. `rpc` is a string literal; the
+  // request's app_id is recorded before admission, so that refused calls
+  // (rate limit) name it too.
   template <typename Request, typename Response>
   grpc::ServerUnaryReactor* ServeInline(
-      grpc::CallbackServerContext* context, absl::string_view rpc, absl::string_view app_id,
-      const Request& request, Response& response,
+      grpc::CallbackServerContext* context, absl::string_view rpc,
+      const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer& response_bytes,
       absl::Status (IdentityServiceImpl::*handle)(const authz::CallerIdentity&, const Request&,
                                                   Response&, CallAudit&));
 
   absl::Status HandleIssueEmailHash(const authz::CallerIdentity& caller,
                                     const identity::v1::IssueEmailHashRequest& request,
                                     identity::v1::IssueEmailHashResponse& response,
-  CallAudit& audit);
+                                    CallAudit& audit);
   absl::Status HandleIssueWidgetToken(const authz::CallerIdentity& caller,
                                       const identity::v1::IssueWidgetTokenRequest& request,
                                       identity::v1::IssueWidgetTokenResponse& response,
-  CallAudit& audit);
+                                      CallAudit& audit);
   // `abandoned` tells whether the caller has gone (deadline passed, call
   // cancelled): checked after the audit record and before the rotation
   // applies, so that a rotation nobody will hear of (a generated secret
@@ -117,21 +133,11 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
   absl::Status HandleGetWidget(const authz::CallerIdentity& caller,
                                const identity::v1::GetWidgetRequest& request,
                                identity::v1::GetWidgetResponse& response,
-  CallAudit& audit);
+                               CallAudit& audit);
   absl::Status HandleListWidgets(const authz::CallerIdentity& caller,
                                  const identity::v1::ListWidgetsRequest& request,
                                  identity::v1::ListWidgetsResponse& response,
-  CallAudit& audit);
-
-  // Gives RotateSecret calls messages that are cleansed when the call ends
-  // (they carry imported and generated secrets).
-  class CleansingRotateAllocator final
-      : public grpc::MessageAllocator<identity::v1::RotateSecretRequest,
-                                      identity::v1::RotateSecretResponse> {
-   public:
-    grpc::MessageHolder<identity::v1::RotateSecretRequest, identity::v1::RotateSecretResponse>*
-    AllocateMessages() override;
-  };
+                                 CallAudit& audit);
 
   keyring::Keyring& keyring_;
   store::SecretStore& store_;
@@ -139,7 +145,6 @@ class IdentityServiceImpl final : public identity::v1::IdentityService::Callback
   audit::AuditLog* const audit_log_;
   const Clock clock_;
   SecretRotator rotator_;
-  CleansingRotateAllocator rotate_messages_;
   // Last: destroyed first, running any rotation still queued while the rest
   // of the service exists.
   SerialWorker rotator_worker_;

@@ -25,6 +25,7 @@
 #include "server/crypto/secret_bytes.h"
 #include "server/keyring/keyring.h"
 #include "server/service/identity_service_impl.h"
+#include "server/service/request_parsing.h"
 #include "server/service/secret_rotator.h"
 #include "server/store/embedded_secret_store.h"
 #include "tests/crypto/jwt_test_verifier.h"
@@ -67,15 +68,31 @@ class IdentityServiceImplTest : public ::testing::Test {
     keyring_.Register("registered");
   }
 
-  // Runs one handler the way the callback API would, and returns the status
-  // it finished with.
+  // Runs one handler the way the callback API would: `request` serialized
+  // into the bytes gRPC would hand over; on OK, the bytes the handler
+  // answered parsed into `response`. Returns the status it finished with.
   template <typename Request, typename Response>
   grpc::Status Call(grpc::ServerUnaryReactor* (IdentityServiceImpl::*method)(
-                        grpc::CallbackServerContext*, const Request*, Response*),
+                        grpc::CallbackServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*),
                     const Request& request, Response& response) {
+    grpc::ByteBuffer request_bytes;
+    EXPECT_TRUE(SerializeResponse(request, request_bytes).ok());  // any message serializes alike
+    grpc::ByteBuffer response_bytes;
+    const grpc::Status status = CallRaw(method, request_bytes, response_bytes);
+    if (status.ok()) {
+      EXPECT_TRUE(ParseRequest(response_bytes, response).ok());  // any message parses alike
+    }
+    return status;
+  }
+
+  grpc::Status CallRaw(grpc::ServerUnaryReactor* (IdentityServiceImpl::*method)(
+                           grpc::CallbackServerContext*, const grpc::ByteBuffer*,
+                           grpc::ByteBuffer*),
+                       const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer& response_bytes) {
     grpc::CallbackServerContext context;
     grpc::testing::DefaultReactorTestPeer peer(&context);
-    grpc::ServerUnaryReactor* reactor = (service_.*method)(&context, &request, &response);
+    grpc::ServerUnaryReactor* reactor = (service_.*method)(&context, &request_bytes,
+                                                           &response_bytes);
     EXPECT_EQ(reactor, peer.reactor()) << "the handler must finish its default reactor";
     // RotateSecret finishes on the service's rotation thread (it waits for the
     // store); the other handlers finish inline. Bounded wait.
@@ -443,6 +460,56 @@ TEST_F(IdentityServiceImplTest, RotateBadRequestsChangeNothingAndEchoNoSecret) {
     }
   }
   EXPECT_EQ(keyring_.size(), 4u);
+}
+
+// Bytes that are not a valid request message (not protobuf, truncated, a
+// string field that is not UTF-8) get INVALID_ARGUMENT naming the message
+// type, from every method, and change nothing. (gRPC's own parsing answered
+// UNIMPLEMENTED with no message and never reached the handler.)
+TEST_F(IdentityServiceImplTest, BytesThatAreNotARequestAreInvalidArgumentNamingTheType) {
+  const struct {
+    const char* name;
+    std::string bytes;
+  } bad_inputs[] = {
+      {"not protobuf", std::string("\xff\xff\xff\xff", 4)},
+      {"truncated", std::string("\x0a\x10demo", 6)},
+  };
+  using Method = grpc::ServerUnaryReactor* (IdentityServiceImpl::*)(
+      grpc::CallbackServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*);
+  const struct {
+    Method method;
+    const char* type;
+  } methods[] = {
+      {&IdentityServiceImpl::IssueEmailHash, "identity.v1.IssueEmailHashRequest"},
+      {&IdentityServiceImpl::IssueWidgetToken, "identity.v1.IssueWidgetTokenRequest"},
+      {&IdentityServiceImpl::RotateSecret, "identity.v1.RotateSecretRequest"},
+      {&IdentityServiceImpl::GetWidget, "identity.v1.GetWidgetRequest"},
+      {&IdentityServiceImpl::ListWidgets, "identity.v1.ListWidgetsRequest"},
+  };
+  for (const auto& input : bad_inputs) {
+    for (const auto& m : methods) {
+      SCOPED_TRACE(std::string(input.name) + " to " + m.type);
+      grpc::Slice slice(input.bytes);
+      grpc::ByteBuffer request(&slice, 1);
+      grpc::ByteBuffer response;
+      ExpectStatus(CallRaw(m.method, request, response), grpc::StatusCode::INVALID_ARGUMENT,
+                   absl::StrCat("request: not a valid ", m.type, " message"));
+    }
+  }
+  // A string field that is not UTF-8 is named (its bytes are not quoted).
+  for (const auto& m : methods) {
+    if (m.method == &IdentityServiceImpl::ListWidgets) continue;  // field 1 is not app_id
+    SCOPED_TRACE(m.type);
+    grpc::Slice slice(std::string("\x0a\x02\xff\xfe", 4));  // app_id = "\xff\xfe"
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    ExpectStatus(CallRaw(m.method, request, response), grpc::StatusCode::INVALID_ARGUMENT,
+                 "app_id: must be valid UTF-8");
+  }
+  // Nothing changed: the demo widget still serves version 1.
+  IssueEmailHashResponse response;
+  ASSERT_TRUE(Hash(HashRequest("demo", "jane@example.com"), response).ok());
+  EXPECT_EQ(response.secret_version(), 1u);
 }
 
 }  // namespace
