@@ -110,15 +110,18 @@ absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
   audit.SetCaller(*caller);
   if (absl::Status s = access_.authorizer->CheckAuthenticated(*caller); !s.ok()) return s;
   // Before validation, so that a flood of malformed requests is limited too.
+  // Keyed by the qualified name: a certificate whose CN reads like an
+  // operator's SPIFFE ID has a bucket of its own, not the operator's.
   if (access_.rate_limiter != nullptr) {
-    const limits::RateDecision decision = access_.rate_limiter->TryAcquire(caller->principal);
+    const limits::RateDecision decision =
+        access_.rate_limiter->TryAcquire(caller->qualified_name());
     if (!decision.allowed) {
       const std::string ms = absl::StrCat(absl::ToInt64Milliseconds(decision.retry_after));
       context.AddTrailingMetadata(kRetryAfterMsTrailer, ms);
       context.AddTrailingMetadata("grpc-retry-pushback-ms", ms);
       const limits::RateLimit& limit = access_.rate_limiter->limit();
       return absl::ResourceExhaustedError(absl::StrCat(
-          "rate limit: principal \"", caller->principal, "\" may make ", limit.per_second,
+          "rate limit: principal \"", caller->qualified_name(), "\" may make ", limit.per_second,
           " calls per second (bursts of ", limit.burst, "); retry in ", ms, " ms"));
     }
   }
