@@ -169,4 +169,40 @@ std::string DropReportToJson(absl::Time time, std::uint64_t dropped_total,
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+std::string RefusalSummaryToJson(const RefusalSummary& summary, bool final) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  Common(w, summary.interval_end, "rpc_refused_summary");
+  Key(w, "event_id");
+  String(w, NewRandomId());
+  if (!summary.overflow) {
+    Key(w, "principal");
+    RequestText(w, summary.principal);
+    Key(w, "principal_source");
+    String(w, summary.principal_source);
+  }
+  Key(w, "outcome");
+  String(w, summary.outcome);
+  Key(w, "count");
+  w.Uint64(summary.count);
+  Key(w, "rpcs");
+  w.StartObject();
+  for (const auto& [rpc, count] : summary.rpcs) {
+    Key(w, rpc);
+    w.Uint64(count);
+  }
+  w.EndObject();
+  Key(w, "interval_start");
+  String(w, FormatAuditTime(summary.interval_start));
+  Key(w, "interval_end");
+  String(w, FormatAuditTime(summary.interval_end));
+  Key(w, "overflow");
+  w.Bool(summary.overflow);
+  Key(w, "final");
+  w.Bool(final);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 }  // namespace identity::audit

@@ -85,4 +85,11 @@ void CallAudit::Finish(const absl::Status& status) {
   log_->Submit(event_);
 }
 
+void CallAudit::FinishRefusedAdmission(const absl::Status& status) {
+  if (finished_ || log_ == nullptr) return;
+  finished_ = true;
+  Complete(status);
+  log_->SubmitRefusal(std::move(event_));
+}
+
 }  // namespace identity::service

@@ -137,8 +137,11 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::ServeInline(
   CallAudit audit(audit_log_, *context, rpc);
   audit.event().app_id = std::string(app_id);
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
-  const absl::Status status =
-      caller.ok() ? (this->*handle)(*caller, request, response, audit) : caller.status();
+  if (!caller.ok()) {
+    audit.FinishRefusedAdmission(caller.status());
+    return Reply(context, caller.status());
+  }
+  const absl::Status status = (this->*handle)(*caller, request, response, audit);
   audit.Finish(status);
   return Reply(context, status);
 }
@@ -164,7 +167,7 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
   audit->event().app_id = request->app_id();
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, *audit);
   if (!caller.ok()) {
-    audit->Finish(caller.status());
+    audit->FinishRefusedAdmission(caller.status());
     return Reply(context, caller.status());
   }
   // Off the callback thread (see the class comment). `request` and `response`
