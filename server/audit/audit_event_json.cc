@@ -36,6 +36,14 @@ void RequestText(JsonWriter& w, absl::string_view text) {
   String(w, absl::StrCat(text.substr(0, cut), "...[", text.size(), " bytes]"));
 }
 
+// The caller, as "call" and "rpc_refused_summary" lines both record it.
+void Caller(JsonWriter& w, absl::string_view principal, absl::string_view principal_source) {
+  Key(w, "principal");
+  RequestText(w, principal);  // a certificate's text: checked like the request's
+  Key(w, "principal_source");
+  String(w, principal_source);
+}
+
 void Common(JsonWriter& w, absl::Time time, absl::string_view type) {
   Key(w, "time");
   String(w, FormatAuditTime(time));
@@ -80,10 +88,7 @@ std::string AuditEventToJson(const AuditEvent& event, const EmailPseudonymizer& 
   String(w, event.request_id);
   Key(w, "rpc");
   String(w, event.rpc);
-  Key(w, "principal");
-  RequestText(w, event.principal);  // a certificate's text: checked like the request's
-  Key(w, "principal_source");
-  String(w, event.principal_source);
+  Caller(w, event.principal, event.principal_source);
   Key(w, "peer");
   RequestText(w, event.peer);
   Key(w, "app_id");
@@ -176,12 +181,7 @@ std::string RefusalSummaryToJson(const RefusalSummary& summary, bool final) {
   Common(w, summary.interval_end, "rpc_refused_summary");
   Key(w, "event_id");
   String(w, NewRandomId());
-  if (!summary.overflow) {
-    Key(w, "principal");
-    RequestText(w, summary.principal);
-    Key(w, "principal_source");
-    String(w, summary.principal_source);
-  }
+  if (!summary.overflow) Caller(w, summary.principal, summary.principal_source);
   Key(w, "outcome");
   String(w, summary.outcome);
   Key(w, "count");
