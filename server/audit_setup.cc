@@ -35,6 +35,11 @@ ABSL_FLAG(absl::Duration, audit_syslog_send_timeout, absl::Seconds(2),
           "the sink counts as down; rotations wait this long at most for such a sink.");
 ABSL_FLAG(absl::Duration, audit_drop_report_interval, absl::Minutes(1),
           "How often the audit log reports dropped events (when there were any).");
+ABSL_FLAG(absl::Duration, audit_refusal_summary_interval, absl::Minutes(1),
+          "Calls refused before their request is read (over the rate limit, no usable client "
+          "identity) are recorded as the first one per caller in each interval of this length "
+          "plus one rpc_refused_summary line per caller counting the rest, so that a flood "
+          "cannot fill the disk. 0: one line per refused call.");
 
 namespace identity {
 namespace {
@@ -111,6 +116,10 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> AuditLogFromFlags() {
   options.drop_report_interval = absl::GetFlag(FLAGS_audit_drop_report_interval);
   if (options.drop_report_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--audit_drop_report_interval: must be positive");
+  }
+  options.refusal_summary_interval = absl::GetFlag(FLAGS_audit_refusal_summary_interval);
+  if (options.refusal_summary_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--audit_refusal_summary_interval: must be >= 0");
   }
   LogInfo(absl::StrCat("audit: events to ", absl::StrJoin(specs, ", "), " (emails as ",
                        audit::EmailModeName(emails->mode()), ")"));

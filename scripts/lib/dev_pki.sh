@@ -20,6 +20,12 @@
 #   cn.pem, cn.key                    no SAN, subject CN "cn-only-client"
 #   ca2.pem, ca2.key, server2.pem/.key  a second CA and a server certificate from it
 #                                       (for the certificate-reload test)
+#   cn-spiffe.pem/.key       no SAN, CN "spiffe://identityd.test/ops/alice" (an ops look-alike)
+#   dns-spiffe.pem/.key      DNS SAN "spiffe://identityd.test/ops/alice" (the same, as a DNS SAN)
+#   two-uris.pem/.key        two URI SANs: the ops and the service principals
+#   wildcard-dns.pem/.key    DNS SAN *.identityd.test only
+#   mixed-case-dns.pem/.key  DNS SAN Billing.Identityd.TEST only
+#   dotdot-spiffe.pem/.key   URI SAN spiffe://identityd.test/ops/../admin
 # Can be sourced too (defines make_dev_pki).
 set -euo pipefail
 
@@ -104,6 +110,20 @@ make_dev_pki() {  # DIR [--test]
   _pki_leaf "$dir" ca cn "cn-only-client" 825 'extendedKeyUsage=clientAuth'
   _pki_ca "$dir" ca2 "identityd development CA 2"
   _pki_leaf "$dir" ca2 server2 "identityd-2" 825 "$server_ext"
+  # Names a lax CA might let a requester choose (see README, "The caller's
+  # principal"); '/' in a subject is escaped for -subj.
+  _pki_leaf "$dir" ca cn-spiffe 'spiffe:\/\/identityd.test\/ops\/alice' 825 \
+    'extendedKeyUsage=clientAuth'
+  _pki_leaf "$dir" ca dns-spiffe "dns-spiffe" 825 \
+    $'subjectAltName=DNS:spiffe://identityd.test/ops/alice\nextendedKeyUsage=clientAuth'
+  _pki_leaf "$dir" ca two-uris "two-uris" 825 \
+    $'subjectAltName=URI:spiffe://identityd.test/ops/alice,URI:spiffe://identityd.test/ns/billing/sa/api\nextendedKeyUsage=clientAuth'
+  _pki_leaf "$dir" ca wildcard-dns "wildcard-dns" 825 \
+    $'subjectAltName=DNS:*.identityd.test\nextendedKeyUsage=clientAuth'
+  _pki_leaf "$dir" ca mixed-case-dns "mixed-case-dns" 825 \
+    $'subjectAltName=DNS:Billing.Identityd.TEST\nextendedKeyUsage=clientAuth'
+  _pki_leaf "$dir" ca dotdot-spiffe "dotdot-spiffe" 825 \
+    $'subjectAltName=URI:spiffe://identityd.test/ops/../admin\nextendedKeyUsage=clientAuth'
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -36,6 +36,14 @@ void RequestText(JsonWriter& w, absl::string_view text) {
   String(w, absl::StrCat(text.substr(0, cut), "...[", text.size(), " bytes]"));
 }
 
+// The caller, as "call" and "rpc_refused_summary" lines both record it.
+void Caller(JsonWriter& w, absl::string_view principal, absl::string_view principal_source) {
+  Key(w, "principal");
+  RequestText(w, principal);  // a certificate's text: checked like the request's
+  Key(w, "principal_source");
+  String(w, principal_source);
+}
+
 void Common(JsonWriter& w, absl::Time time, absl::string_view type) {
   Key(w, "time");
   String(w, FormatAuditTime(time));
@@ -80,10 +88,7 @@ std::string AuditEventToJson(const AuditEvent& event, const EmailPseudonymizer& 
   String(w, event.request_id);
   Key(w, "rpc");
   String(w, event.rpc);
-  Key(w, "principal");
-  RequestText(w, event.principal);  // a certificate's text: checked like the request's
-  Key(w, "principal_source");
-  String(w, event.principal_source);
+  Caller(w, event.principal, event.principal_source);
   Key(w, "peer");
   RequestText(w, event.peer);
   Key(w, "app_id");
@@ -163,6 +168,37 @@ std::string DropReportToJson(absl::Time time, std::uint64_t dropped_total,
     w.Uint64(loss.undelivered);
   }
   w.EndObject();
+  Key(w, "final");
+  w.Bool(final);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string RefusalSummaryToJson(const RefusalSummary& summary, bool final) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  Common(w, summary.interval_end, "rpc_refused_summary");
+  Key(w, "event_id");
+  String(w, NewRandomId());
+  if (!summary.overflow) Caller(w, summary.principal, summary.principal_source);
+  Key(w, "outcome");
+  String(w, summary.outcome);
+  Key(w, "count");
+  w.Uint64(summary.count);
+  Key(w, "rpcs");
+  w.StartObject();
+  for (const auto& [rpc, count] : summary.rpcs) {
+    Key(w, rpc);
+    w.Uint64(count);
+  }
+  w.EndObject();
+  Key(w, "interval_start");
+  String(w, FormatAuditTime(summary.interval_start));
+  Key(w, "interval_end");
+  String(w, FormatAuditTime(summary.interval_end));
+  Key(w, "overflow");
+  w.Bool(summary.overflow);
   Key(w, "final");
   w.Bool(final);
   w.EndObject();

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "server/audit/audit_event.h"
 #include "server/audit/email_pseudonymizer.h"
+#include "server/audit/refusal_aggregator.h"
 
 namespace identity::audit {
 
@@ -38,6 +39,13 @@ struct SinkLoss {
 std::string DropReportToJson(absl::Time time, std::uint64_t dropped_total,
                              std::uint64_t dropped_since_last_report,
                              const std::vector<SinkLoss>& undelivered, bool final);
+
+// The line summarizing refused calls that got no line of their own:
+// "type": "rpc_refused_summary" with the caller (principal and
+// principal_source, absent for the overflow summary), the outcome, the count
+// and the count per RPC, the interval, "overflow", and `final` (true for the
+// summaries written at shutdown). Its "time" is the interval's end.
+std::string RefusalSummaryToJson(const RefusalSummary& summary, bool final);
 
 // RFC 3339 in UTC with milliseconds, e.g. "2026-11-27T13:05:09.123Z".
 std::string FormatAuditTime(absl::Time time);

@@ -1,5 +1,7 @@
 #include "server/audit/audit_log.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -13,6 +15,10 @@ AuditLog::AuditLog(std::vector<std::unique_ptr<AuditSink>> sinks, EmailPseudonym
     : sinks_(std::move(sinks)),
       emails_(std::move(emails)),
       options_(options),
+      refusals_(options.refusal_summary_interval > absl::ZeroDuration()
+                    ? std::make_unique<RefusalAggregator>(options.refusal_max_principals,
+                                                          absl::Now())
+                    : nullptr),
       sink_failing_(sinks_.size(), false),
       undelivered_(sinks_.size(), 0),
       writer_([this] { RunWriter(); }) {}
@@ -41,6 +47,11 @@ bool AuditLog::Submit(AuditEvent event) {
   // first event only, not on every one.
   if (was_empty) wake_.notify_one();
   return true;
+}
+
+bool AuditLog::SubmitRefusal(AuditEvent event) {
+  if (refusals_ != nullptr && !refusals_->Admit(event)) return true;  // counted
+  return Submit(std::move(event));
 }
 
 absl::Status AuditLog::WriteDurably(const AuditEvent& event) {
@@ -113,8 +124,25 @@ void AuditLog::ReportDrops(bool final) {
   WriteToSinks(now, DropReportToJson(now, total, since, losses, final), /*durable=*/final);
 }
 
+void AuditLog::WriteRefusalSummaries(bool final) {
+  if (refusals_ == nullptr) return;
+  const std::vector<RefusalSummary> summaries = refusals_->TakeSummaries(absl::Now());
+  if (summaries.empty()) return;
+  std::vector<AuditLine> lines;
+  lines.reserve(summaries.size());
+  for (const RefusalSummary& summary : summaries) {
+    lines.push_back({summary.interval_end, RefusalSummaryToJson(summary, final)});
+  }
+  // Not durably, even at shutdown: the final drop report, written durably
+  // right after, syncs them with it.
+  WriteBatchToSinks(lines);
+}
+
 void AuditLog::RunWriter() {
   absl::Time next_report = absl::Now() + options_.drop_report_interval;
+  absl::Time next_summaries = refusals_ != nullptr
+                                  ? absl::Now() + options_.refusal_summary_interval
+                                  : absl::InfiniteFuture();
   std::deque<AuditEvent> batch;
   std::vector<AuditLine> lines;
   for (;;) {
@@ -122,7 +150,7 @@ void AuditLog::RunWriter() {
     bool stopping = false;
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
-      wake_.wait_until(lock, absl::ToChronoTime(next_report),
+      wake_.wait_until(lock, absl::ToChronoTime(std::min(next_report, next_summaries)),
                        [this] { return !queue_.empty() || reopen_ || stopping_; });
       batch.swap(queue_);
       reopen = reopen_;
@@ -146,6 +174,12 @@ void AuditLog::RunWriter() {
     if (wrote) WriteBatchToSinks(lines);
     lines.clear();
     batch.clear();
+    // Summaries before a drop report, so that it counts them if a sink
+    // failed to take them.
+    if (absl::Now() >= next_summaries) {
+      WriteRefusalSummaries(/*final=*/false);
+      next_summaries = absl::Now() + options_.refusal_summary_interval;
+    }
     if (absl::Now() >= next_report) {
       ReportDrops(/*final=*/false);
       next_report = absl::Now() + options_.drop_report_interval;
@@ -158,6 +192,7 @@ void AuditLog::RunWriter() {
         more = !queue_.empty();
       }
       if (more) continue;
+      WriteRefusalSummaries(/*final=*/true);
       ReportDrops(/*final=*/true);
       return;
     }

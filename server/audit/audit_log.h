@@ -15,6 +15,7 @@
 #include "server/audit/audit_event.h"
 #include "server/audit/audit_sink.h"
 #include "server/audit/email_pseudonymizer.h"
+#include "server/audit/refusal_aggregator.h"
 
 namespace identity::audit {
 
@@ -29,6 +30,12 @@ namespace identity::audit {
 //   warned about on stderr. Events a sink failed to take (a syslog server
 //   down or not reading) are counted per sink in the same line, which the
 //   healthy sinks receive.
+// * SubmitRefusal() (calls refused before their request was looked at: no
+//   usable identity, over the rate limit) queues the first refused call of
+//   each caller per `refusal_summary_interval` like Submit(), and only
+//   counts the others; at the end of the interval (and at shutdown) one
+//   "rpc_refused_summary" line per caller gives their count. A flood of
+//   refusals thus costs two lines per caller and interval, not one per call.
 // * WriteDurably() (a rotation, before it is applied) writes the event to
 //   every sink itself, durably, and fails if any sink did not take it: the
 //   rotation is then refused, so no secret changes without a record.
@@ -48,6 +55,12 @@ class AuditLog {
     // log's cost under load is mostly those; see docs/benchmarks.md). Events
     // reach the sinks this much later at most.
     absl::Duration batch_linger = absl::Milliseconds(2);
+    // How long SubmitRefusal() counts a caller's refusals before summarizing
+    // them (zero: no aggregation, every refused call gets its own line), and
+    // how many callers it tracks per interval (the refusals of any beyond
+    // are counted together, see RefusalAggregator).
+    absl::Duration refusal_summary_interval = absl::Minutes(1);
+    std::size_t refusal_max_principals = 1000;
   };
 
   AuditLog(std::vector<std::unique_ptr<AuditSink>> sinks, EmailPseudonymizer emails,
@@ -59,6 +72,12 @@ class AuditLog {
   // Queues `event` for the writer. Never waits for a sink: returns false
   // (and counts a drop) when the queue is full.
   bool Submit(AuditEvent event);
+
+  // For a call refused before its request was looked at: queues `event` as
+  // Submit() does if it is its caller's first refusal of the interval, else
+  // counts it for the caller's summary line. Returns false only if the
+  // event was to be queued and the queue was full (a drop).
+  bool SubmitRefusal(AuditEvent event);
 
   // Writes `event` to every sink durably before returning. kUnavailable
   // naming the sinks that failed (their errors go to the server log) if any
@@ -80,10 +99,14 @@ class AuditLog {
   // Counts and reports (once per outage) what sink `i` did not take.
   void NoteSinkResult(std::size_t i, std::size_t undelivered, const absl::Status& error);
   void ReportDrops(bool final);
+  // Writes the summaries of the refusal interval ending now (sinks_mu_ held).
+  void WriteRefusalSummaries(bool final);
 
   const std::vector<std::unique_ptr<AuditSink>> sinks_;  // guarded by sinks_mu_
   const EmailPseudonymizer emails_;
   const Options options_;
+  // Null when refusals are not aggregated.
+  const std::unique_ptr<RefusalAggregator> refusals_;
 
   std::mutex sinks_mu_;  // one writer at a time on the sinks
   std::uint64_t dropped_reported_ = 0;  // guarded by sinks_mu_

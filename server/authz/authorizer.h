@@ -21,8 +21,9 @@ class Authorizer {
   virtual absl::Status CheckAuthenticated(const CallerIdentity& caller) const = 0;
 
   // OK if `caller` may call `rpc` for `app_id`, else kPermissionDenied (or
-  // kUnauthenticated). The message names the caller's principal, the RPC and
-  // the app_id it asked for, and nothing else: it is the same whether or not
+  // kUnauthenticated). The message names the caller (its qualified name,
+  // which says where the principal came from), the RPC and the app_id it
+  // asked for, and nothing else: it is the same whether or not
   // a widget with that app_id exists, and it never carries a secret.
   virtual absl::Status Authorize(const CallerIdentity& caller, Rpc rpc,
                                  absl::string_view app_id) const = 0;

@@ -3,8 +3,9 @@
 namespace identity::authz {
 namespace {
 
-bool AnyMatches(const std::vector<NamePattern>& patterns, absl::string_view name) {
-  for (const NamePattern& p : patterns) {
+template <typename Pattern, typename Name>
+bool AnyMatches(const std::vector<Pattern>& patterns, const Name& name) {
+  for (const Pattern& p : patterns) {
     if (p.Matches(name)) return true;
   }
   return false;
@@ -12,16 +13,16 @@ bool AnyMatches(const std::vector<NamePattern>& patterns, absl::string_view name
 
 }  // namespace
 
-bool AuthzRule::Grants(absl::string_view principal, Rpc rpc, absl::string_view app_id) const {
-  return rpcs[static_cast<std::size_t>(rpc)] && AnyMatches(principals, principal) &&
+bool AuthzRule::Grants(const CallerIdentity& caller, Rpc rpc, absl::string_view app_id) const {
+  return rpcs[static_cast<std::size_t>(rpc)] && AnyMatches(principals, caller) &&
          AnyMatches(app_ids, app_id);
 }
 
-const AuthzRule* AuthzPolicy::FindGrant(absl::string_view principal, Rpc rpc,
+const AuthzRule* AuthzPolicy::FindGrant(const CallerIdentity& caller, Rpc rpc,
                                         absl::string_view app_id) const {
-  if (principal.empty()) return nullptr;
+  if (!caller.authenticated()) return nullptr;
   for (const AuthzRule& rule : rules_) {
-    if (rule.Grants(principal, rpc, app_id)) return &rule;
+    if (rule.Grants(caller, rpc, app_id)) return &rule;
   }
   return nullptr;
 }

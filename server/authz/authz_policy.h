@@ -6,23 +6,25 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "server/authz/caller_identity.h"
 #include "server/authz/name_pattern.h"
+#include "server/authz/principal_pattern.h"
 #include "server/authz/rpc.h"
 
 namespace identity::authz {
 
-// One grant of a policy: callers whose principal matches any of `principals`
-// may call any of `rpcs` for any app_id matching any of `app_ids`.
+// One grant of a policy: callers matching any of `principals` (source and
+// name) may call any of `rpcs` for any app_id matching any of `app_ids`.
 struct AuthzRule {
   // A label for logs and error messages; may be empty.
   std::string name;
-  std::vector<NamePattern> principals;
+  std::vector<PrincipalPattern> principals;
   // Indexed by static_cast<size_t>(Rpc): whether the rule grants that RPC.
   std::array<bool, kAllRpcs.size()> rpcs = {};
   std::vector<NamePattern> app_ids;
 
-  // Whether this rule grants `principal` the call `rpc` on `app_id`.
-  bool Grants(absl::string_view principal, Rpc rpc, absl::string_view app_id) const;
+  // Whether this rule grants `caller` the call `rpc` on `app_id`.
+  bool Grants(const CallerIdentity& caller, Rpc rpc, absl::string_view app_id) const;
 };
 
 // AuthzPolicy decides which caller may call what for which widget. Default
@@ -36,9 +38,9 @@ class AuthzPolicy {
  public:
   explicit AuthzPolicy(std::vector<AuthzRule> rules) : rules_(std::move(rules)) {}
 
-  // The first rule that grants `principal` the call `rpc` on `app_id`, or
-  // null if none does (deny). An empty principal is never granted anything.
-  const AuthzRule* FindGrant(absl::string_view principal, Rpc rpc,
+  // The first rule that grants `caller` the call `rpc` on `app_id`, or null
+  // if none does (deny). An unauthenticated caller is never granted anything.
+  const AuthzRule* FindGrant(const CallerIdentity& caller, Rpc rpc,
                              absl::string_view app_id) const;
 
   const std::vector<AuthzRule>& rules() const { return rules_; }

@@ -1,6 +1,7 @@
 #include "server/authz/authz_policy_parser.h"
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "absl/status/status.h"
@@ -45,23 +46,30 @@ absl::Status CheckAppIdPattern(const NamePattern& pattern) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<NamePattern>> Patterns(const Json& rule, const std::string& rule_path,
-                                                  const char* key, bool app_ids) {
+// The list under `key` of the rule at `rule_path`, each item parsed by
+// `parse` (an error is prefixed with the item's path).
+template <typename Pattern>
+absl::StatusOr<std::vector<Pattern>> Patterns(
+    const Json& rule, const std::string& rule_path, const char* key,
+    const std::function<absl::StatusOr<Pattern>(absl::string_view)>& parse) {
   const std::string path = absl::StrCat(rule_path, ".", key);
   if (!rule.contains(key)) return Error(path, "is required");
   absl::StatusOr<std::vector<std::string>> texts = StringList(rule.at(key), path);
   if (!texts.ok()) return texts.status();
-  std::vector<NamePattern> out;
+  std::vector<Pattern> out;
   for (std::size_t i = 0; i < texts->size(); ++i) {
-    const std::string item = absl::StrCat(path, "[", i, "]");
-    absl::StatusOr<NamePattern> p = NamePattern::Parse((*texts)[i]);
-    if (!p.ok()) return Error(item, p.status().message());
-    if (app_ids) {
-      if (absl::Status s = CheckAppIdPattern(*p); !s.ok()) return Error(item, s.message());
-    }
+    absl::StatusOr<Pattern> p = parse((*texts)[i]);
+    if (!p.ok()) return Error(absl::StrCat(path, "[", i, "]"), p.status().message());
     out.push_back(*std::move(p));
   }
   return out;
+}
+
+absl::StatusOr<NamePattern> ParseAppIdPattern(absl::string_view text) {
+  absl::StatusOr<NamePattern> p = NamePattern::Parse(text);
+  if (!p.ok()) return p.status();
+  if (absl::Status s = CheckAppIdPattern(*p); !s.ok()) return s;
+  return p;
 }
 
 absl::StatusOr<AuthzRule> ParseRule(const Json& j, const std::string& path) {
@@ -75,8 +83,15 @@ absl::StatusOr<AuthzRule> ParseRule(const Json& j, const std::string& path) {
     if (!j.at("name").is_string()) return Error(absl::StrCat(path, ".name"), "must be a string");
     rule.name = j.at("name").get<std::string>();
   }
-  absl::StatusOr<std::vector<NamePattern>> principals = Patterns(j, path, "principals", false);
-  if (!principals.ok()) return principals.status();
+  absl::StatusOr<std::vector<PrincipalPattern>> principals =
+      Patterns<PrincipalPattern>(j, path, "principals", PrincipalPattern::Parse);
+  if (!principals.ok()) {
+    // Most likely a policy written before principals named their source:
+    // say which rule, by name too, so that it is quick to find.
+    if (rule.name.empty()) return principals.status();
+    return absl::InvalidArgumentError(
+        absl::StrCat(principals.status().message(), " (rule \"", rule.name, "\")"));
+  }
   rule.principals = *std::move(principals);
 
   const std::string rpcs_path = absl::StrCat(path, ".rpcs");
@@ -98,7 +113,8 @@ absl::StatusOr<AuthzRule> ParseRule(const Json& j, const std::string& path) {
     rule.rpcs[static_cast<std::size_t>(*rpc)] = true;
   }
 
-  absl::StatusOr<std::vector<NamePattern>> app_ids = Patterns(j, path, "app_ids", true);
+  absl::StatusOr<std::vector<NamePattern>> app_ids =
+      Patterns<NamePattern>(j, path, "app_ids", ParseAppIdPattern);
   if (!app_ids.ok()) return app_ids.status();
   rule.app_ids = *std::move(app_ids);
   return rule;

@@ -21,7 +21,7 @@ namespace identity::authz {
 //       },
 //       {
 //         "name": "billing issues proofs for its own widgets",
-//         "principals": ["spiffe://corp/ns/billing/sa/api", "billing.corp.example"],
+//         "principals": ["spiffe://corp/ns/billing/sa/api", "dns:billing.corp.example"],
 //         "rpcs": ["IssueEmailHash", "IssueWidgetToken"],
 //         "app_ids": ["billing-*", "shop-main"]
 //       }
@@ -30,9 +30,11 @@ namespace identity::authz {
 //
 // "rules" is required (an empty list denies everything). In a rule,
 // "principals", "rpcs" and "app_ids" are required non-empty lists and "name"
-// is optional. Principals and app_ids are NamePatterns ("*", "prefix*" or an
-// exact name); an exact app_id must satisfy the app_id rule, and a prefix may
-// only use app_id characters. "rpcs" holds method names of
+// is optional. Principals are PrincipalPatterns: a certificate field and a
+// name ("spiffe://…", "uri:…", "dns:…", "cn:…" or "*"; a name that does not
+// say its field is an error, naming the rule). App_ids are NamePatterns ("*",
+// "prefix*" or an exact name); an exact app_id must satisfy the app_id rule,
+// and a prefix may only use app_id characters. "rpcs" holds method names of
 // identity.v1.IdentityService (IssueEmailHash, IssueWidgetToken, RotateSecret)
 // or "*" for all three. Unknown keys and unknown RPC names are errors.
 //

@@ -28,7 +28,7 @@ absl::StatusOr<CallerIdentity> CallerIdentityFromContext(const grpc::ServerConte
 //
 //   absl::StatusOr<authz::CallerIdentity> caller =
 //       authz::CallerIdentityFromAuthContext(*context->auth_context());
-//   // caller->principal: "spiffe://corp/ns/billing/sa/api"
+//   // caller->principal(): "spiffe://corp/ns/billing/sa/api"
 absl::StatusOr<CallerIdentity> CallerIdentityFromAuthContext(const grpc::AuthContext& auth);
 
 }  // namespace identity::authz

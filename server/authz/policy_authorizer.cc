@@ -48,9 +48,10 @@ absl::Status PolicyAuthorizer::CheckAuthenticated(const CallerIdentity& caller) 
 absl::Status PolicyAuthorizer::Authorize(const CallerIdentity& caller, Rpc rpc,
                                          absl::string_view app_id) const {
   if (absl::Status s = CheckAuthenticated(caller); !s.ok()) return s;
-  if (policy()->FindGrant(caller.principal, rpc, app_id) != nullptr) return absl::OkStatus();
+  if (policy()->FindGrant(caller, rpc, app_id) != nullptr) return absl::OkStatus();
+  // The qualified name: a CN reading "spiffe://…" shows as "cn:spiffe://…".
   return absl::PermissionDeniedError(absl::StrCat("permission denied: principal \"",
-                                                  caller.principal, "\" may not call ",
+                                                  caller.qualified_name(), "\" may not call ",
                                                   RpcName(rpc), " for app_id \"", app_id, "\""));
 }
 

@@ -37,8 +37,8 @@ CallAudit::CallAudit(audit::AuditLog* log, grpc::CallbackServerContext& context,
 }
 
 void CallAudit::SetCaller(const authz::CallerIdentity& caller) {
-  if (caller.authenticated()) event_.principal = caller.principal;
-  event_.principal_source = authz::PrincipalSourceName(caller.source);
+  if (caller.authenticated()) event_.principal = std::string(caller.principal());
+  event_.principal_source = authz::PrincipalSourceName(caller.source());
 }
 
 void CallAudit::Complete(const absl::Status& status) {
@@ -83,6 +83,13 @@ void CallAudit::Finish(const absl::Status& status) {
     return;
   }
   log_->Submit(event_);
+}
+
+void CallAudit::FinishRefusedAdmission(const absl::Status& status) {
+  if (finished_ || log_ == nullptr) return;
+  finished_ = true;
+  Complete(status);
+  log_->SubmitRefusal(std::move(event_));
 }
 
 }  // namespace identity::service

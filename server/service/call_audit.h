@@ -55,6 +55,14 @@ class CallAudit {
   // call; nothing more after a successful durable record and an OK status.
   void Finish(const absl::Status& status);
 
+  // Instead of Finish(), for a call refused before its request was looked at
+  // (no usable identity, over its rate limit): such refusals are what a flood
+  // produces, and neither the rate limit nor the queue bounds how many lines
+  // they would write, so they go through audit::AuditLog::SubmitRefusal (the
+  // first per caller and interval is written, the rest counted in a
+  // summary line).
+  void FinishRefusedAdmission(const absl::Status& status);
+
  private:
   void Complete(const absl::Status& status);
 

@@ -104,15 +104,18 @@ absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
   audit.SetCaller(*caller);
   if (absl::Status s = access_.authorizer->CheckAuthenticated(*caller); !s.ok()) return s;
   // Before validation, so that a flood of malformed requests is limited too.
+  // Keyed by the qualified name: a certificate whose CN reads like an
+  // operator's SPIFFE ID has a bucket of its own, not the operator's.
   if (access_.rate_limiter != nullptr) {
-    const limits::RateDecision decision = access_.rate_limiter->TryAcquire(caller->principal);
+    const limits::RateDecision decision =
+        access_.rate_limiter->TryAcquire(caller->qualified_name());
     if (!decision.allowed) {
       const std::string ms = absl::StrCat(absl::ToInt64Milliseconds(decision.retry_after));
       context.AddTrailingMetadata(kRetryAfterMsTrailer, ms);
       context.AddTrailingMetadata("grpc-retry-pushback-ms", ms);
       const limits::RateLimit& limit = access_.rate_limiter->limit();
       return absl::ResourceExhaustedError(absl::StrCat(
-          "rate limit: principal \"", caller->principal, "\" may make ", limit.per_second,
+          "rate limit: principal \"", caller->qualified_name(), "\" may make ", limit.per_second,
           " calls per second (bursts of ", limit.burst, "); retry in ", ms, " ms"));
     }
   }
@@ -143,10 +146,13 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::ServeInline(
   const absl::Status parsed = ParseRequest(request_bytes, request);
   if (parsed.ok()) audit.event().app_id = std::string(AppIdOf(request));
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
+  if (!caller.ok()) {
+    audit.FinishRefusedAdmission(caller.status());
+    return Reply(context, caller.status());
+  }
   Response response;
-  absl::Status status = !caller.ok()  ? caller.status()
-                        : !parsed.ok() ? parsed
-                                       : (this->*handle)(*caller, request, response, audit);
+  absl::Status status =
+      parsed.ok() ? (this->*handle)(*caller, request, response, audit) : parsed;
   if (status.ok()) status = SerializeResponse(response, response_bytes);
   audit.Finish(status);
   return Reply(context, status);
@@ -174,10 +180,13 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
   const absl::Status parsed = ParseRequest(*request, messages->request);
   if (parsed.ok()) audit->event().app_id = messages->request.app_id();
   absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, *audit);
-  if (!caller.ok() || !parsed.ok()) {
-    const absl::Status status = caller.ok() ? parsed : caller.status();
-    audit->Finish(status);
-    return Reply(context, status);
+  if (!caller.ok()) {
+    audit->FinishRefusedAdmission(caller.status());
+    return Reply(context, caller.status());
+  }
+  if (!parsed.ok()) {
+    audit->Finish(parsed);
+    return Reply(context, parsed);
   }
   // Off the callback thread (see the class comment). `response` lives until
   // Finish().

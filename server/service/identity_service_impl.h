@@ -99,7 +99,8 @@ class IdentityServiceImpl final : public RawService {
  private:
   // Identifies the caller of `context` (recorded in `audit`) and checks that
   // it may call at all (authenticated, within its rate; on a rate refusal the
-  // retry trailers are added to `context`).
+  // retry trailers are added to `context`). A refusal here is recorded with
+  // CallAudit::FinishRefusedAdmission (aggregated per caller).
   absl::StatusOr<authz::CallerIdentity> Admit(grpc::CallbackServerContext& context,
                                               CallAudit& audit);
 

@@ -186,6 +186,45 @@ TEST(AuditEventJsonTest, DropReportCountsQueueDropsAndPerSinkLosses) {
   EXPECT_TRUE(j.at("event_id").is_string());
 }
 
+TEST(AuditEventJsonTest, RefusalSummaryNamesTheCallerTheCountAndTheInterval) {
+  RefusalSummary summary;
+  summary.principal = "spiffe://corp/ns/billing/sa/api";
+  summary.principal_source = "uri_san";
+  summary.outcome = "RESOURCE_EXHAUSTED";
+  summary.count = 12344;
+  summary.rpcs = {{"IssueEmailHash", 12000}, {"RotateSecret", 344}};
+  summary.interval_start = absl::FromUnixMillis(1795784965123);
+  summary.interval_end = absl::FromUnixMillis(1795785025123);
+  const nlohmann::json j = nlohmann::json::parse(RefusalSummaryToJson(summary, false));
+  EXPECT_EQ(j.at("time"), "2026-11-27T13:10:25.123Z");  // the interval's end
+  EXPECT_EQ(j.at("type"), "rpc_refused_summary");
+  EXPECT_EQ(j.at("schema_version"), 1);
+  EXPECT_THAT(j.at("event_id").get<std::string>(), MatchesRegex("[0-9a-f-]{36}"));
+  EXPECT_EQ(j.at("principal"), "spiffe://corp/ns/billing/sa/api");
+  EXPECT_EQ(j.at("principal_source"), "uri_san");
+  EXPECT_EQ(j.at("outcome"), "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(j.at("count"), 12344);
+  EXPECT_EQ(j.at("rpcs"), nlohmann::json::parse(R"({"IssueEmailHash": 12000, "RotateSecret": 344})"));
+  EXPECT_EQ(j.at("interval_start"), "2026-11-27T13:09:25.123Z");
+  EXPECT_EQ(j.at("interval_end"), "2026-11-27T13:10:25.123Z");
+  EXPECT_EQ(j.at("overflow"), false);
+  EXPECT_EQ(j.at("final"), false);
+  EXPECT_EQ(j.size(), 13u);
+
+  // The overflow summary names no caller; a hostile principal stays one line.
+  summary.overflow = true;
+  const nlohmann::json over = nlohmann::json::parse(RefusalSummaryToJson(summary, true));
+  EXPECT_FALSE(over.contains("principal"));
+  EXPECT_FALSE(over.contains("principal_source"));
+  EXPECT_EQ(over.at("overflow"), true);
+  EXPECT_EQ(over.at("final"), true);
+  summary.overflow = false;
+  summary.principal = "evil\n\"}{\u2028";
+  const std::string line = RefusalSummaryToJson(summary, false);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(line).at("principal"), summary.principal);
+}
+
 TEST(AuditEventTest, RandomIdsAreUuidV4AndUnique) {
   std::set<std::string> seen;
   for (int i = 0; i < 10000; ++i) {

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -646,6 +648,185 @@ TEST(AuditIntegrationTest, ARotationWhoseCallerGaveUpWhileTheSinkWasSlowIsNotApp
   StopCleanly(*server);
 }
 
+// What the lines of an audit log stand for: each "call" line one call, each
+// "rpc_refused_summary" line `count` calls; per outcome, and lines per type.
+struct CallCount {
+  std::map<std::string, std::uint64_t> calls_by_outcome;
+  std::map<std::string, int> lines_by_type;
+};
+CallCount CountCalls(const std::vector<json>& events) {
+  CallCount c;
+  for (const json& e : events) {
+    const std::string type = e.at("type");
+    ++c.lines_by_type[type];
+    if (type == "call") ++c.calls_by_outcome[e.at("outcome")];
+    if (type == "rpc_refused_summary") {
+      c.calls_by_outcome[e.at("outcome")] += e.at("count").get<std::uint64_t>();
+    }
+  }
+  return c;
+}
+
+void ExpectRefusalSummarySchema(const json& e) {
+  SCOPED_TRACE(e.dump());
+  EXPECT_EQ(e.at("type"), "rpc_refused_summary");
+  EXPECT_EQ(e.at("schema_version"), 1);
+  EXPECT_TRUE(e.at("event_id").is_string());
+  EXPECT_TRUE(e.at("principal").is_string());
+  EXPECT_TRUE(e.at("principal_source").is_string());
+  EXPECT_TRUE(e.at("outcome").is_string());
+  EXPECT_TRUE(e.at("count").is_number_unsigned());
+  std::uint64_t by_rpc = 0;
+  for (const auto& [rpc, count] : e.at("rpcs").items()) by_rpc += count.get<std::uint64_t>();
+  EXPECT_EQ(by_rpc, e.at("count").get<std::uint64_t>());
+  EXPECT_LE(e.at("interval_start").get<std::string>(), e.at("interval_end").get<std::string>());
+  EXPECT_EQ(e.at("time"), e.at("interval_end"));
+  EXPECT_EQ(e.at("overflow"), false);
+  EXPECT_TRUE(e.at("final").is_boolean());
+  EXPECT_EQ(e.size(), 13u);
+}
+
+// Sends `total` calls as `caller` from 4 threads (Hash, Token and Rotate in
+// turn) and returns how many got `expected`; the others are reported.
+int CallFromThreads(const std::function<RawCaller()>& make_caller, int total,
+                    grpc::StatusCode expected) {
+  std::atomic<int> got{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      RawCaller caller = make_caller();
+      for (int i = t; i < total; i += 4) {
+        grpc::Status status;
+        if (i % 10 == 0) {
+          status = caller.Rotate(std::string(kBothApp), SECRET_KIND_JWT).status;
+        } else if (i % 10 < 4) {
+          status = caller.Token(std::string(kBothApp), kEmail).status;
+        } else {
+          status = caller.Hash(std::string(kBothApp), kEmail).status;
+        }
+        if (status.error_code() == expected) {
+          ++got;
+        } else {
+          ADD_FAILURE() << i << ": " << status.error_code() << " " << status.error_message();
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return got;
+}
+
+// Issue 11: a flood of rate-limited calls wrote ~130 MB of audit lines in
+// 15 s. Now the caller's first refusal is a line and the rest are counted in
+// one summary line (here at shutdown: the default interval is a minute), so
+// N refused calls take a handful of lines whose counts add up to N exactly.
+TEST(AuditIntegrationTest, AFloodOfRateLimitedCallsTakesAFewLinesThatCountEveryCall) {
+  TempDir dir;
+  const std::string log = dir.File("audit.log");
+  // One call, then nothing for 100 s: every later call is refused.
+  std::unique_ptr<IdentitydProcess> server = StartAudited(
+      {"--audit_sink=file:" + log, "--rate_limit_per_second=0.01", "--rate_limit_burst=1"});
+  ASSERT_NE(server, nullptr);
+  {
+    RawCaller raw(server->target(), grpc::InsecureChannelCredentials());
+    ASSERT_TRUE(raw.Hash(std::string(kBothApp), kEmail).status.ok());
+  }
+  constexpr int kRefused = 3000;
+  const auto make_caller = [&] {
+    return RawCaller(server->target(), grpc::InsecureChannelCredentials());
+  };
+  ASSERT_EQ(CallFromThreads(make_caller, kRefused, grpc::StatusCode::RESOURCE_EXHAUSTED),
+            kRefused);
+  StopCleanly(*server);
+
+  const std::string text = ReadFileOrEmpty(log);
+  const std::vector<json> all = Parse(Lines(text));
+  const CallCount count = CountCalls(all);
+  EXPECT_EQ(count.calls_by_outcome.at("RESOURCE_EXHAUSTED"), kRefused) << text;
+  EXPECT_EQ(count.calls_by_outcome.at("OK"), 1u);
+  // The OK call, the first refusal, its summary, the final drop report.
+  EXPECT_EQ(all.size(), 4u) << text;
+  EXPECT_LT(text.size(), 4096u);
+  for (const json& e : all) {
+    if (e.at("type") == "call") ExpectCallSchema(e);
+    if (e.at("type") != "rpc_refused_summary") continue;
+    ExpectRefusalSummarySchema(e);
+    EXPECT_EQ(e.at("principal"), "anonymous");
+    EXPECT_EQ(e.at("principal_source"), "none");
+    EXPECT_EQ(e.at("final"), true);
+    EXPECT_EQ(e.at("count"), kRefused - 1);
+    EXPECT_EQ(e.at("rpcs").size(), 3u);
+  }
+}
+
+// The same flood with a 1 s interval: summaries come at the end of each
+// interval while identityd runs, not only at shutdown, and still add up.
+TEST(AuditIntegrationTest, RefusalSummariesAreWrittenAsEachIntervalEnds) {
+  TempDir dir;
+  const std::string log = dir.File("audit.log");
+  std::unique_ptr<IdentitydProcess> server =
+      StartAudited({"--audit_sink=file:" + log, "--rate_limit_per_second=0.01",
+                    "--rate_limit_burst=1", "--audit_refusal_summary_interval=1s"});
+  ASSERT_NE(server, nullptr);
+  const auto make_caller = [&] {
+    return RawCaller(server->target(), grpc::InsecureChannelCredentials());
+  };
+  ASSERT_TRUE(make_caller().Hash(std::string(kBothApp), kEmail).status.ok());
+  int refused = 0;
+  const auto a_running_summary = [&] {
+    for (const json& e : Parse(Lines(ReadFileOrEmpty(log)))) {
+      if (e.at("type") == "rpc_refused_summary" && e.at("final") == false) return true;
+    }
+    return false;
+  };
+  // Bounded: 60 rounds at most (a summary is due after about one second).
+  for (int round = 0; round < 60 && !a_running_summary(); ++round) {
+    refused += CallFromThreads(make_caller, 200, grpc::StatusCode::RESOURCE_EXHAUSTED);
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(a_running_summary()) << ReadFileOrEmpty(log);
+  refused += CallFromThreads(make_caller, 200, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  StopCleanly(*server);
+
+  const std::vector<json> all = Parse(Lines(ReadFileOrEmpty(log)));
+  const CallCount count = CountCalls(all);
+  EXPECT_EQ(count.calls_by_outcome.at("RESOURCE_EXHAUSTED"), static_cast<std::uint64_t>(refused));
+  // Per interval at most one refusal line and one summary.
+  EXPECT_LE(count.lines_by_type.at("rpc_refused_summary"), count.lines_by_type.at("call"));
+  for (const json& e : all) {
+    if (e.at("type") == "rpc_refused_summary") ExpectRefusalSummarySchema(e);
+  }
+}
+
+// Calls from a certificate that names no usable principal (two URI SANs) are
+// refused before the rate limit, which has no principal to count them by: a
+// flood of them is aggregated too, under "anonymous".
+TEST(AuditIntegrationTest, AFloodOfUnauthenticatedCallsIsAggregatedToo) {
+  absl::StatusOr<std::unique_ptr<testing::TestPki>> pki = testing::TestPki::Create();
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  TempDir dir;
+  IdentitydProcess::Options options = StandardServerOptions();
+  options.tls = testing::TestTls{
+      (*pki)->Cert("server"), (*pki)->Key("server"), (*pki)->Cert("ca"),
+      R"({"rules": [{"principals": ["*"], "rpcs": ["*"], "app_ids": ["*"]}]})"};
+  options.extra_flags = {"--audit_sink=file:" + dir.File("audit.log")};
+  std::unique_ptr<IdentitydProcess> server = StartServer(std::move(options));
+  ASSERT_NE(server, nullptr);
+  constexpr int kRefused = 1000;
+  ASSERT_EQ(CallFromThreads(
+                [&] { return RawCaller(server->target(), (*pki)->Credentials("two-uris")); },
+                kRefused, grpc::StatusCode::UNAUTHENTICATED),
+            kRefused);
+  StopCleanly(*server);
+  const std::vector<json> all = Parse(Lines(ReadFileOrEmpty(dir.File("audit.log"))));
+  EXPECT_EQ(CountCalls(all).calls_by_outcome.at("UNAUTHENTICATED"), kRefused);
+  ASSERT_EQ(all.size(), 3u);  // the first refusal, the summary, the drop report
+  EXPECT_EQ(all[0].at("outcome"), "UNAUTHENTICATED");
+  EXPECT_THAT(all[0].at("reason").get<std::string>(), HasSubstr("2 URI SANs"));
+  ExpectRefusalSummarySchema(all[1]);
+  EXPECT_EQ(all[1].at("principal"), "anonymous");
+}
+
 TEST(AuditIntegrationTest, BadAuditFlagsStopTheStartNamingTheFlag) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"--audit_sink=stdout,stdout", "--audit_sink"},
@@ -655,6 +836,7 @@ TEST(AuditIntegrationTest, BadAuditFlagsStopTheStartNamingTheFlag) {
       {"--audit_key_file=/nonexistent-dir/audit.key", "--audit_key_file"},
       {"--audit_key_env=IDENTITYD_TEST_UNSET_AUDIT_KEY", "--audit_key_env"},
       {"--audit_queue_size=0", "--audit_queue_size"},
+      {"--audit_refusal_summary_interval=-1s", "--audit_refusal_summary_interval"},
   };
   for (const auto& [flag, named] : cases) {
     SCOPED_TRACE(flag);

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -173,6 +174,90 @@ TEST(AuditLogTest, DropsAreReportedPeriodicallyWhileTheyHappen) {
     }
   }
   EXPECT_TRUE(reported);
+}
+
+AuditEvent RefusedEvent(int n, absl::string_view principal) {
+  AuditEvent e = Event(n);
+  e.principal = std::string(principal);
+  e.principal_source = "uri_san";
+  e.outcome = "RESOURCE_EXHAUSTED";
+  e.reason = "rate limit";
+  return e;
+}
+
+// The sum over `events` of what they stand for: 1 per call line, the count
+// of each summary; and how many lines of each type there are.
+struct Tally {
+  std::uint64_t calls = 0;
+  std::map<std::string, int> lines_by_type;
+};
+Tally Count(const std::vector<nlohmann::json>& events) {
+  Tally t;
+  for (const nlohmann::json& e : events) {
+    const std::string type = e.at("type");
+    ++t.lines_by_type[type];
+    if (type == "call") ++t.calls;
+    if (type == "rpc_refused_summary") t.calls += e.at("count").get<std::uint64_t>();
+  }
+  return t;
+}
+
+TEST(AuditLogTest, RefusalsAreWrittenOncePerCallerAndSummarizedAtShutdown) {
+  Received r;
+  {
+    std::vector<std::unique_ptr<AuditSink>> sinks;
+    sinks.push_back(std::make_unique<RecordingSink>("a", r));
+    AuditLog log(std::move(sinks), EmailPseudonymizer::Omit(), {});  // 1-minute intervals
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(log.SubmitRefusal(RefusedEvent(i, "p1")));
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(log.SubmitRefusal(RefusedEvent(i, "p2")));
+    ASSERT_TRUE(log.Submit(Event(7)));  // other events are untouched
+  }
+  const std::vector<nlohmann::json> events = Parse(r.Lines());
+  const Tally t = Count(events);
+  EXPECT_EQ(t.calls, 1000u + 10u + 1u);
+  EXPECT_EQ(t.lines_by_type.at("call"), 3);  // p1's first, p2's first, the other
+  EXPECT_EQ(t.lines_by_type.at("rpc_refused_summary"), 2);
+  for (const nlohmann::json& e : events) {
+    if (e.at("type") != "rpc_refused_summary") continue;
+    EXPECT_EQ(e.at("final"), true);
+    EXPECT_EQ(e.at("count"), e.at("principal") == "p1" ? 999 : 9);
+  }
+  EXPECT_EQ(events.back().at("type"), "audit_drops");  // still the last line
+}
+
+TEST(AuditLogTest, RefusalSummariesAreWrittenAtTheEndOfEachInterval) {
+  Received r;
+  AuditLog::Options options;
+  options.refusal_summary_interval = absl::Milliseconds(100);
+  std::vector<std::unique_ptr<AuditSink>> sinks;
+  sinks.push_back(std::make_unique<RecordingSink>("a", r));
+  auto log = std::make_unique<AuditLog>(std::move(sinks), EmailPseudonymizer::Omit(), options);
+  for (int i = 0; i < 50; ++i) log->SubmitRefusal(RefusedEvent(i, "p1"));
+  // Bounded wait for a summary written while running (not final).
+  bool summarized = false;
+  for (int i = 0; i < 200 && !summarized; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    for (const nlohmann::json& e : Parse(r.Lines())) {
+      summarized = summarized || (e.at("type") == "rpc_refused_summary" && e.at("final") == false);
+    }
+  }
+  EXPECT_TRUE(summarized);
+  for (int i = 0; i < 50; ++i) log->SubmitRefusal(RefusedEvent(i, "p1"));
+  log.reset();
+  EXPECT_EQ(Count(Parse(r.Lines())).calls, 100u);
+}
+
+TEST(AuditLogTest, WithoutAnIntervalEveryRefusalIsALine) {
+  Received r;
+  {
+    AuditLog::Options options;
+    options.refusal_summary_interval = absl::ZeroDuration();
+    std::vector<std::unique_ptr<AuditSink>> sinks;
+    sinks.push_back(std::make_unique<RecordingSink>("a", r));
+    AuditLog log(std::move(sinks), EmailPseudonymizer::Omit(), options);
+    for (int i = 0; i < 20; ++i) log.SubmitRefusal(RefusedEvent(i, "p1"));
+  }
+  EXPECT_EQ(Count(Parse(r.Lines())).lines_by_type.at("call"), 20);
 }
 
 TEST(AuditLogTest, ADurableWriteFailsIfAnySinkRefusesAndNamesIt) {

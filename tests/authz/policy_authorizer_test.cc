@@ -14,8 +14,8 @@ using ::identity::testing::TempDir;
 using ::identity::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 
-const CallerIdentity kOps{"spiffe://corp/ops/alice", PrincipalSource::kUriSan};
-const CallerIdentity kService{"spiffe://corp/ns/billing/sa/api", PrincipalSource::kUriSan};
+const CallerIdentity kOps(PrincipalSource::kUriSan, "spiffe://corp/ops/alice");
+const CallerIdentity kService(PrincipalSource::kUriSan, "spiffe://corp/ns/billing/sa/api");
 
 constexpr char kPolicy[] = R"({"rules": [
   {"principals": ["spiffe://corp/ops/*"], "rpcs": ["*"], "app_ids": ["*"]},
@@ -34,6 +34,17 @@ TEST(PolicyAuthorizerTest, AuthorizesByPolicyAndDeniesByDefault) {
   EXPECT_EQ(denied.message(),
             "permission denied: principal \"spiffe://corp/ns/billing/sa/api\" may not call "
             "RotateSecret for app_id \"billing-web\"");
+  // The operator's SPIFFE ID as a CN or a DNS SAN is not the operator; the
+  // denial shows where the name came from.
+  const CallerIdentity cn_look_alike(PrincipalSource::kCommonName, "spiffe://corp/ops/alice");
+  denied = (*authorizer)->Authorize(cn_look_alike, Rpc::kRotateSecret, "billing-web");
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(denied.message(),
+            "permission denied: principal \"cn:spiffe://corp/ops/alice\" may not call "
+            "RotateSecret for app_id \"billing-web\"");
+  const CallerIdentity dns_look_alike(PrincipalSource::kDnsSan, "spiffe://corp/ops/alice");
+  EXPECT_EQ((*authorizer)->Authorize(dns_look_alike, Rpc::kIssueEmailHash, "x").code(),
+            absl::StatusCode::kPermissionDenied);
   // No identity: unauthenticated, not merely denied.
   EXPECT_EQ((*authorizer)->CheckAuthenticated(CallerIdentity{}).code(),
             absl::StatusCode::kUnauthenticated);

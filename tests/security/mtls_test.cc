@@ -31,7 +31,8 @@ constexpr char kJwtSecret[] = "widget-jwt-secret-0123456789-abcdefghij";
 
 // ops: everything; the billing service: issue calls for billing-* widgets;
 // the DNS-named and CN-named clients: one issue RPC each, to show which
-// principal the server derived from their certificates.
+// principal the server derived from their certificates. Each principal says
+// which certificate field it must come from ("spiffe://…" is a URI SAN).
 std::string Policy(bool service_may_rotate = false) {
   return absl::StrCat(R"({"rules": [
     {"name": "ops", "principals": ["spiffe://identityd.test/ops/*"], "rpcs": ["*"],
@@ -40,9 +41,9 @@ std::string Policy(bool service_may_rotate = false) {
      "rpcs": ["IssueEmailHash", "IssueWidgetToken")",
                       service_may_rotate ? R"(, "RotateSecret")" : "", R"(],
      "app_ids": ["billing-*"]},
-    {"name": "dns", "principals": ["billing.identityd.test"], "rpcs": ["IssueEmailHash"],
+    {"name": "dns", "principals": ["dns:billing.identityd.test"], "rpcs": ["IssueEmailHash"],
      "app_ids": ["billing-*"]},
-    {"name": "cn", "principals": ["cn-only-client"], "rpcs": ["IssueWidgetToken"],
+    {"name": "cn", "principals": ["cn:cn-only-client"], "rpcs": ["IssueWidgetToken"],
      "app_ids": ["billing-*"]}
   ]})");
 }
@@ -225,20 +226,62 @@ TEST_F(MutualTlsTest, OpsPrincipalMayRotate) {
   EXPECT_EQ(hash.response.secret_version(), 2u);
 }
 
-// The principal is the first URI SAN, else the first DNS SAN, else the CN:
-// the denial messages name what the server derived.
+// The principal is the URI SAN, else the first DNS SAN, else the CN: the
+// denial messages name what the server derived, and from where.
 TEST_F(MutualTlsTest, PrincipalComesFromDnsSanThenCommonName) {
   RawCaller dns = As("dns");
   EXPECT_TRUE(dns.Hash("billing-web", kEmail).status.ok());
   auto dns_denied = dns.Token("billing-web", kEmail);
   EXPECT_EQ(dns_denied.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_THAT(dns_denied.status.error_message(), HasSubstr("\"billing.identityd.test\""));
+  EXPECT_THAT(dns_denied.status.error_message(), HasSubstr("\"dns:billing.identityd.test\""));
 
   RawCaller cn = As("cn");
   EXPECT_TRUE(cn.Token("billing-web", kEmail).status.ok());
   auto cn_denied = cn.Hash("billing-web", kEmail);
   EXPECT_EQ(cn_denied.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_THAT(cn_denied.status.error_message(), HasSubstr("\"cn-only-client\""));
+  EXPECT_THAT(cn_denied.status.error_message(), HasSubstr("\"cn:cn-only-client\""));
+}
+
+// Attack (issue 11, principal confusion): certificates from the right CA that
+// carry the operator's SPIFFE ID where a lax CA lets a requester choose the
+// text -- the subject CN, or a DNS SAN. Neither is the operator, whose rule is
+// "spiffe://identityd.test/ops/*"; the operator's own certificate is.
+TEST_F(MutualTlsTest, OperatorsSpiffeIdInACommonNameOrADnsSanIsNoOperator) {
+  auto cn = As("cn-spiffe").Rotate("shop-main", SECRET_KIND_JWT);
+  EXPECT_EQ(cn.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << cn.status.error_message();
+  EXPECT_EQ(cn.status.error_message(),
+            "permission denied: principal \"cn:spiffe://identityd.test/ops/alice\" may not call "
+            "RotateSecret for app_id \"shop-main\"");
+  EXPECT_EQ(As("cn-spiffe").Hash("shop-main", kEmail).status.error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // A DNS SAN that is no DNS name names no caller at all.
+  auto dns = As("dns-spiffe").Rotate("shop-main", SECRET_KIND_JWT);
+  EXPECT_EQ(dns.status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << dns.status.error_message();
+  EXPECT_THAT(dns.status.error_message(), HasSubstr("its DNS SAN is not a DNS host name"));
+  // Nor do a wildcard DNS SAN, two URI SANs, or a SPIFFE ID with "..".
+  for (const char* client : {"wildcard-dns", "two-uris", "dotdot-spiffe"}) {
+    auto reply = As(client).Rotate("shop-main", SECRET_KIND_JWT);
+    EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << client << ": " << reply.status.error_message();
+  }
+
+  // The real operator (URI SAN) may rotate; shop-main's JWT secret was still
+  // on version 1, so none of the attempts above changed it.
+  auto rotated = As("ops").Rotate("shop-main", SECRET_KIND_JWT);
+  ASSERT_TRUE(rotated.status.ok()) << rotated.status.error_message();
+  EXPECT_EQ(rotated.response.version(), 2u);
+
+  // The audit line of the CN look-alike records where its name came from
+  // (authorization and audit see the same CallerIdentity).
+  EXPECT_TRUE(Eventually([] {
+    return absl::StrContains(
+        server_->Logs(),
+        "\"rpc\":\"RotateSecret\",\"principal\":\"spiffe://identityd.test/ops/alice\","
+        "\"principal_source\":\"common_name\"");
+  })) << server_->Logs();
 }
 
 // Attack: a request far larger than any valid one.

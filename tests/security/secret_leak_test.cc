@@ -98,7 +98,7 @@ TEST_F(SecretLeakTest, NoSecretBytesInLogsStatusesOrMetadata) {
   options.tls = TestTls{(*pki)->Cert("server"), (*pki)->Key("server"), (*pki)->Cert("ca"),
                         R"({"rules": [
       {"principals": ["spiffe://identityd.test/ops/*"], "rpcs": ["*"], "app_ids": ["*"]},
-      {"principals": ["spiffe://identityd.test/ns/billing/sa/api", "billing.identityd.test"],
+      {"principals": ["spiffe://identityd.test/ns/billing/sa/api", "dns:billing.identityd.test"],
        "rpcs": ["IssueEmailHash", "IssueWidgetToken"], "app_ids": ["billing-*"]}]})"};
   // Burst 30, practically no refill: the "dns" client below trips it.
   options.extra_flags = {"--rate_limit_per_second=0.01", "--rate_limit_burst=30"};

@@ -24,6 +24,13 @@ namespace identity::testing {
 //   "expired"  signed by "ca", valid 2020-01-01..02
 //   "foreign"  claims spiffe://identityd.test/ops/alice, signed by "foreign-ca"
 //   "server2"  identityd again, signed by a second CA "ca2"
+// and names a lax CA might let a requester choose:
+//   "cn-spiffe"       no SAN, CN "spiffe://identityd.test/ops/alice" (kOpsPrincipal)
+//   "dns-spiffe"      DNS SAN "spiffe://identityd.test/ops/alice"
+//   "two-uris"        URI SANs kOpsPrincipal and kServicePrincipal
+//   "wildcard-dns"    DNS SAN "*.identityd.test"
+//   "mixed-case-dns"  DNS SAN "Billing.Identityd.TEST"
+//   "dotdot-spiffe"   URI SAN "spiffe://identityd.test/ops/../admin"
 class TestPki {
  public:
   // The principals of the clients above.
