@@ -106,12 +106,12 @@ bool EntryExists(int dir_fd, const std::string& name) {
   return ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
 }
 
-// Opens (creating it if missing) and takes the lock file of the directory
-// `dir_fd` at `path`.
-absl::StatusOr<ScopedFd> TakeLock(int dir_fd, const std::string& path) {
+// Opens (creating it if missing; `extra_flags` O_EXCL: only creating it) and
+// takes the lock file of the directory `dir_fd` at `path`.
+absl::StatusOr<ScopedFd> TakeLock(int dir_fd, const std::string& path, int extra_flags = 0) {
   const std::string lock_path = absl::StrCat(path, "/", kLockName);
-  absl::StatusOr<ScopedFd> lock =
-      OpenTrusted(dir_fd, std::string(kLockName), lock_path, O_RDWR | O_CREAT, TrustedKind::kFile);
+  absl::StatusOr<ScopedFd> lock = OpenTrusted(dir_fd, std::string(kLockName), lock_path,
+                                              O_RDWR | O_CREAT | extra_flags, TrustedKind::kFile);
   if (!lock.ok()) return lock.status();
   // flock, not fcntl locks: released by the kernel when the process dies
   // (kill -9 included), and not dropped when some other fd of the file closes.
@@ -125,9 +125,16 @@ absl::StatusOr<ScopedFd> TakeLock(int dir_fd, const std::string& path) {
   return lock;
 }
 
-// The folder holding `path` ("." for a bare name), to sync a new entry in it.
-std::string ParentOf(std::string path) {
+// `path` without trailing slashes: "DIR/" would resolve a link named DIR
+// (a trailing slash follows it, O_NOFOLLOW or not).
+std::string WithoutTrailingSlashes(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// The folder holding `path` (no trailing slash; "." for a bare name), to sync
+// a new entry in it.
+std::string ParentOf(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
@@ -193,8 +200,9 @@ absl::Status ReplaceAt(int dir_fd, const std::string& dir_path, const std::strin
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StateDirectory>> StateDirectory::Create(
-    const std::string& path, absl::string_view key_check) {
-  if (path.empty()) return absl::InvalidArgumentError("state directory: path is empty");
+    const std::string& given_path, absl::string_view key_check) {
+  if (given_path.empty()) return absl::InvalidArgumentError("state directory: path is empty");
+  const std::string path = WithoutTrailingSlashes(given_path);
   if (::mkdir(path.c_str(), 0700) != 0) {
     if (errno == EEXIST) {
       return absl::AlreadyExistsError(absl::StrCat(
@@ -203,48 +211,57 @@ absl::StatusOr<std::unique_ptr<StateDirectory>> StateDirectory::Create(
     }
     return IoError(path, "cannot create the state directory", errno);
   }
-  // The folder is ours from here on: if a step fails, undo what was made, so
-  // that a second attempt can start afresh.
-  absl::StatusOr<std::unique_ptr<StateDirectory>> dir = [&]()
-      -> absl::StatusOr<std::unique_ptr<StateDirectory>> {
-    const std::string parent = ParentOf(path);
-    ScopedFd parent_fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (parent_fd.get() < 0) return IoError(parent, "cannot open", errno);
-    if (::fsync(parent_fd.get()) != 0) return IoError(parent, "cannot sync the directory", errno);
-    absl::StatusOr<ScopedFd> dir_fd =
-        OpenTrusted(AT_FDCWD, path, path, O_RDONLY, TrustedKind::kDirectory);
-    if (!dir_fd.ok()) return dir_fd.status();
-    absl::StatusOr<ScopedFd> lock_fd = TakeLock(dir_fd->get(), path);
-    if (!lock_fd.ok()) return lock_fd.status();
-    const std::string widgets_path = absl::StrCat(path, "/", kWidgetsName);
-    if (::mkdirat(dir_fd->get(), std::string(kWidgetsName).c_str(), 0700) != 0) {
-      return IoError(widgets_path, "cannot create", errno);
+  // A failed step undoes what this call made, so that a second attempt can
+  // start afresh: through the descriptor it opened, and only what it knows
+  // it made (rmdir removes an empty folder only).
+  bool made_lock = false;
+  bool made_widgets = false;
+  int undo_fd = -1;
+  const auto fail = [&](absl::Status s) {
+    if (undo_fd >= 0) {
+      ::unlinkat(undo_fd, std::string(kKeyCheckName).c_str(), 0);  // if ReplaceAt renamed it
+      if (made_widgets) ::unlinkat(undo_fd, std::string(kWidgetsName).c_str(), AT_REMOVEDIR);
+      if (made_lock) ::unlinkat(undo_fd, std::string(kLockName).c_str(), 0);
     }
-    if (::fsync(dir_fd->get()) != 0) return IoError(path, "cannot sync the directory", errno);
-    absl::StatusOr<ScopedFd> widgets_fd = OpenTrusted(
-        dir_fd->get(), std::string(kWidgetsName), widgets_path, O_RDONLY, TrustedKind::kDirectory);
-    if (!widgets_fd.ok()) return widgets_fd.status();
-    // KEYCHECK last: a directory with a key check is initialised.
-    if (absl::Status s = ReplaceAt(dir_fd->get(), path, std::string(kKeyCheckName), key_check);
-        !s.ok()) {
-      return s;
-    }
-    return std::unique_ptr<StateDirectory>(
-        new StateDirectory(path, dir_fd->release(), lock_fd->release(), widgets_fd->release()));
-  }();
-  if (!dir.ok()) {
-    for (absl::string_view name : {absl::StrCat(kKeyCheckName, kTempSuffix),
-                                   std::string(kKeyCheckName), std::string(kLockName)}) {
-      ::unlink(absl::StrCat(path, "/", name).c_str());
-    }
-    ::rmdir(absl::StrCat(path, "/", kWidgetsName).c_str());
     ::rmdir(path.c_str());
+    return s;
+  };
+  const std::string parent = ParentOf(path);
+  ScopedFd parent_fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (parent_fd.get() < 0) return fail(IoError(parent, "cannot open", errno));
+  if (::fsync(parent_fd.get()) != 0) {
+    return fail(IoError(parent, "cannot sync the directory", errno));
   }
-  return dir;
+  absl::StatusOr<ScopedFd> dir_fd =
+      OpenTrusted(AT_FDCWD, path, path, O_RDONLY, TrustedKind::kDirectory);
+  if (!dir_fd.ok()) return fail(dir_fd.status());
+  // O_EXCL: a LOCK already there means this is not the folder just made.
+  absl::StatusOr<ScopedFd> lock_fd = TakeLock(dir_fd->get(), path, O_EXCL);
+  if (!lock_fd.ok()) return fail(lock_fd.status());
+  undo_fd = dir_fd->get();
+  made_lock = true;
+  const std::string widgets_path = absl::StrCat(path, "/", kWidgetsName);
+  if (::mkdirat(dir_fd->get(), std::string(kWidgetsName).c_str(), 0700) != 0) {
+    return fail(IoError(widgets_path, "cannot create", errno));
+  }
+  made_widgets = true;
+  if (::fsync(dir_fd->get()) != 0) return fail(IoError(path, "cannot sync the directory", errno));
+  absl::StatusOr<ScopedFd> widgets_fd = OpenTrusted(
+      dir_fd->get(), std::string(kWidgetsName), widgets_path, O_RDONLY, TrustedKind::kDirectory);
+  if (!widgets_fd.ok()) return fail(widgets_fd.status());
+  // KEYCHECK last: a directory with a key check is initialised.
+  if (absl::Status s = ReplaceAt(dir_fd->get(), path, std::string(kKeyCheckName), key_check);
+      !s.ok()) {
+    return fail(s);
+  }
+  return std::unique_ptr<StateDirectory>(
+      new StateDirectory(path, dir_fd->release(), lock_fd->release(), widgets_fd->release()));
 }
 
-absl::StatusOr<std::unique_ptr<StateDirectory>> StateDirectory::Open(const std::string& path) {
-  if (path.empty()) return absl::InvalidArgumentError("state directory: path is empty");
+absl::StatusOr<std::unique_ptr<StateDirectory>> StateDirectory::Open(
+    const std::string& given_path) {
+  if (given_path.empty()) return absl::InvalidArgumentError("state directory: path is empty");
+  const std::string path = WithoutTrailingSlashes(given_path);
   absl::StatusOr<ScopedFd> dir_fd =
       OpenTrusted(AT_FDCWD, path, path, O_RDONLY, TrustedKind::kDirectory);
   if (absl::IsNotFound(dir_fd.status())) {

@@ -54,13 +54,13 @@ class StateDirectory {
  public:
   // Makes a new, initialised state directory at `path`, which must not exist
   // (its parent must): the folder (mode 0700, its entry synced in the parent),
-  // LOCK (taken), widgets/ and KEYCHECK holding `key_check`, each durable
-  // before the next, KEYCHECK last. kAlreadyExists if `path` exists, whatever
-  // it is (nothing is changed); kFailedPrecondition if what was made fails
-  // the trust checks (e.g. a default ACL opened it to the group);
-  // kUnavailable on an I/O error. On failure, what was made is removed
-  // (best effort; a crash midway leaves a directory that Open refuses as
-  // not initialised).
+  // LOCK (taken) and widgets/, synced, then KEYCHECK holding `key_check`,
+  // written crash-safely as every file is (below). kAlreadyExists if `path` exists, whatever
+  // it is (nothing is changed); kFailedPrecondition if what was made cannot
+  // be trusted (say, it was swapped for another folder meanwhile);
+  // kUnavailable on an I/O error. On failure, what this call made is removed
+  // (a crash midway leaves a directory that Open refuses, as not initialised
+  // or as damaged, and that Create will not reuse: remove it first).
   static absl::StatusOr<std::unique_ptr<StateDirectory>> Create(const std::string& path,
                                                                absl::string_view key_check);
 
@@ -80,7 +80,7 @@ class StateDirectory {
   StateDirectory(const StateDirectory&) = delete;
   StateDirectory& operator=(const StateDirectory&) = delete;
 
-  // The directory's path, as given.
+  // The directory's path, as given but for trailing slashes.
   const std::string& path() const { return path_; }
   // The full path of a file at the top of the directory, or of a widget file.
   std::string TopPath(absl::string_view name) const;

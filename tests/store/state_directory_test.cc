@@ -239,6 +239,11 @@ TEST_F(StateDirectoryTest, SymbolicLinksAreRefused) {
   EXPECT_TRUE(absl::IsFailedPrecondition(dir.status())) << dir.status();
   EXPECT_THAT(std::string(dir.status().message()),
               HasSubstr(absl::StrCat(link, ": a symbolic link")));
+  // A trailing slash would make the kernel follow the link: not here.
+  dir = StateDirectory::Open(absl::StrCat(link, "/"));
+  EXPECT_TRUE(absl::IsFailedPrecondition(dir.status())) << dir.status();
+  EXPECT_TRUE(
+      absl::IsAlreadyExists(StateDirectory::Create(absl::StrCat(link, "//"), kKeyCheck).status()));
 
   // widgets/ pointing at a folder of someone else's choosing.
   std::filesystem::rename(Path("widgets"), temp_.File("elsewhere"));
