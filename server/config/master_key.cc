@@ -43,7 +43,8 @@ absl::StatusOr<crypto::SecretBytes> ReadMasterKey(const std::string& file) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--state_dir needs a master key: set --master_key_file or ", kMasterKeyEnv));
     }
-    return text.status();
+    return absl::Status(text.status().code(),
+                        absl::StrCat("--master_key_file: ", text.status().message()));
   }
   absl::StatusOr<crypto::SecretBytes> key = crypto::StrictHexDecode(text->view());
   if (!key.ok() || key->size() != crypto::Aes256Gcm::kKeySize) {

@@ -123,7 +123,8 @@ TEST_F(MasterKeyTest, AFileOthersCouldReadIsRefused) {
     SCOPED_TRACE(mode);
     ExpectRefusedNamingTheFile(ReadFile(kGoodKeyHex, mode).status(),
                                absl::StatusCode::kFailedPrecondition, kGoodKeyHex,
-                               "accessible to group or others");
+                               "--master_key_file: secret file " + path_ +
+                                   ": accessible to group or others");
   }
   EXPECT_TRUE(ReadFile(kGoodKeyHex, 0400).ok());
 }
