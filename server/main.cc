@@ -41,9 +41,14 @@ ABSL_FLAG(std::string, config, "",
           "JSON config file listing widgets and where their initial secrets are read from "
           "(see README, \"Configuration\"). Without it, identityd starts with no widgets.");
 ABSL_FLAG(std::string, state_dir, "",
-          "Directory holding every widget's secrets, sealed under the master key; created if "
-          "missing. Without it state is in memory only, which is allowed only with "
-          "--insecure_loopback (see README, \"State directory\").");
+          "Directory holding every widget's secrets, sealed under the master key; made once with "
+          "--init_state_dir, never at start. Without it state is in memory only, which is "
+          "allowed only with --insecure_loopback (see README, \"State directory\").");
+ABSL_FLAG(bool, init_state_dir, false,
+          "Make a new state directory at --state_dir (which must not exist yet) for the master "
+          "key, then exit without serving: `identityd --init_state_dir --state_dir=DIR "
+          "--master_key_file=FILE`. On a state directory this key already opens: nothing "
+          "changes, exit 0.");
 ABSL_FLAG(std::string, master_key_file, "",
           "File holding the 32-byte master key that seals --state_dir, as 64 hex characters "
           "(e.g. `openssl rand -hex 32`). Default: the IDENTITYD_MASTER_KEY environment variable.");
@@ -115,6 +120,20 @@ int Run() {
   sigaddset(&handled_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
   const std::string listen = absl::GetFlag(FLAGS_listen);
+  if (absl::GetFlag(FLAGS_init_state_dir)) {
+    // Kept apart from serving, so that no service's command line ever
+    // contains it and no restart can make a fresh directory over a lost one.
+    if (!listen.empty()) {
+      return Fail("--init_state_dir makes the state directory and exits, it does not serve: "
+                  "drop --listen (then start identityd without --init_state_dir)");
+    }
+    if (absl::Status s = InitialiseStateDirectory(
+            {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_master_key_file)});
+        !s.ok()) {
+      return Fail(absl::StrCat("--init_state_dir: ", s.message()));
+    }
+    return 0;
+  }
   if (listen.empty()) return Fail("--listen is required, e.g. --listen=127.0.0.1:50051");
   absl::StatusOr<ListenAddress> address = ParseListenAddress(listen);
   if (!address.ok()) return Fail(address.status().message());
@@ -221,6 +240,7 @@ int main(int argc, char** argv) {
       "identityd --listen=HOST:PORT [--config=FILE] [--state_dir=DIR --master_key_file=FILE]\n"
       "          (--tls_cert_file=F --tls_key_file=F --tls_client_ca_file=F "
       "--authz_policy_file=F | --insecure_loopback) ...\n"
+      "identityd --init_state_dir --state_dir=DIR --master_key_file=FILE   (once, then exit)\n"
       "Signs chat-widget identity proofs (HMAC email hashes and HS256 JWTs) with secrets\n"
       "that only it holds. See README.md.");
   absl::FlagsUsageConfig usage;

@@ -1,14 +1,14 @@
 #include "server/state_bootstrap.h"
 
+#include <limits>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/log.h"
 #include "server/config/keyring_seeder.h"
+#include "server/config/master_key.h"
 #include "server/config/secret_source_reader.h"
-#include "server/crypto/aes256_gcm.h"
-#include "server/crypto/hex.h"
 #include "server/store/embedded_secret_store.h"
 
 namespace identity {
@@ -36,6 +36,16 @@ absl::Status InstallStoredWidget(const store::StoredWidget& widget, keyring::Key
   return absl::OkStatus();
 }
 
+// How to make a state directory, for a start refused because there is none.
+std::string InitialiseHint(const std::string& state_dir) {
+  return absl::StrCat(
+      "; identityd never initialises a state directory by itself. For a new one, run once "
+      "`identityd --init_state_dir --state_dir=",
+      state_dir,
+      "` with the same master key (it creates the folder, which must not exist yet); if it "
+      "held widgets, restore it from a backup instead (README, \"State directory\")");
+}
+
 absl::StatusOr<std::unique_ptr<store::SecretStore>> OpenStore(const StateOptions& options) {
   store::EmbeddedSecretStore::Options store_options;
   store_options.previous_versions = options.previous_versions;
@@ -53,33 +63,51 @@ absl::StatusOr<std::unique_ptr<store::SecretStore>> OpenStore(const StateOptions
         "stops or crashes. For development only; run with --state_dir and a master key.");
     return store::EmbeddedSecretStore::OpenInMemory(store_options);
   }
-  absl::StatusOr<crypto::SecretBytes> master_key = ReadMasterKey(options.master_key_file);
+  absl::StatusOr<crypto::SecretBytes> master_key = config::ReadMasterKey(options.master_key_file);
   if (!master_key.ok()) return master_key.status();
-  return store::EmbeddedSecretStore::Open(options.state_dir, *master_key, store_options);
+  absl::StatusOr<std::unique_ptr<store::EmbeddedSecretStore>> store =
+      store::EmbeddedSecretStore::Open(options.state_dir, *master_key, store_options);
+  if (absl::IsNotFound(store.status())) {
+    return absl::NotFoundError(
+        absl::StrCat(store.status().message(), InitialiseHint(options.state_dir)));
+  }
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<store::SecretStore>(*std::move(store));
 }
 
 }  // namespace
 
-absl::StatusOr<crypto::SecretBytes> ReadMasterKey(const std::string& file) {
-  const std::string source =
-      file.empty() ? absl::StrCat("environment variable ", kMasterKeyEnv)
-                   : absl::StrCat("master key file ", file);
-  absl::StatusOr<crypto::SecretBytes> text =
-      file.empty() ? config::ReadSecretEnv(kMasterKeyEnv) : config::ReadSecretFile(file);
-  if (!text.ok()) {
-    if (file.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--state_dir needs a master key: set --master_key_file or ", kMasterKeyEnv));
-    }
-    return text.status();
+absl::Status InitialiseStateDirectory(const StateOptions& options) {
+  if (options.state_dir.empty()) {
+    return absl::InvalidArgumentError("--init_state_dir needs --state_dir=DIR, the folder to make");
   }
-  absl::StatusOr<crypto::SecretBytes> key = crypto::StrictHexDecode(text->view());
-  if (!key.ok() || key->size() != crypto::Aes256Gcm::kKeySize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": must hold 64 hex characters (32 bytes), e.g. from "
-                             "`openssl rand -hex 32`"));
+  absl::StatusOr<crypto::SecretBytes> master_key = config::ReadMasterKey(options.master_key_file);
+  if (!master_key.ok()) return master_key.status();
+  absl::Status made = store::EmbeddedSecretStore::Initialise(options.state_dir, *master_key);
+  if (made.ok()) {
+    LogInfo(absl::StrCat("initialised a new state directory at ", options.state_dir,
+                         "; start identityd with --state_dir=", options.state_dir,
+                         " and the same master key"));
+    return made;
   }
-  return key;
+  if (!absl::IsAlreadyExists(made)) return made;
+  // Something is there: a no-op only if it is a whole state directory that
+  // this key opens. Open checks all of that and changes nothing.
+  absl::StatusOr<std::unique_ptr<store::EmbeddedSecretStore>> existing =
+      store::EmbeddedSecretStore::Open(options.state_dir, *master_key, {});
+  if (absl::IsNotFound(existing.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.state_dir,
+        ": exists but is not a state directory; --init_state_dir makes a new folder and never "
+        "adopts an existing one: remove it if it is empty and unused, or choose another path"));
+  }
+  if (!existing.ok()) return existing.status();
+  absl::StatusOr<std::vector<store::WidgetInfo>> widgets =
+      (*existing)->ListWidgets("", std::numeric_limits<std::size_t>::max());
+  if (!widgets.ok()) return widgets.status();
+  LogInfo(absl::StrCat(options.state_dir, " is already a state directory for this master key (",
+                       widgets->size(), " widget(s)); nothing changed"));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<store::SecretStore>> BootstrapState(

@@ -9,21 +9,16 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/config/server_config.h"
-#include "server/crypto/secret_bytes.h"
 #include "server/keyring/keyring.h"
 #include "server/store/secret_store.h"
 
 namespace identity {
 
-// The environment variable that holds the master key (64 hex characters) when
-// --master_key_file is not given.
-inline constexpr char kMasterKeyEnv[] = "IDENTITYD_MASTER_KEY";
-
 // Where identityd keeps its state, from the command line.
 struct StateOptions {
   // The state directory; empty for memory-only state.
   std::string state_dir;
-  // The master key file; empty to read kMasterKeyEnv instead.
+  // The master key file; empty to read config::kMasterKeyEnv instead.
   std::string master_key_file;
   // Versions older than the current one kept per kind.
   std::size_t previous_versions = 2;
@@ -31,11 +26,18 @@ struct StateOptions {
   bool allow_memory_only = false;
 };
 
-// Reads the 32-byte master key from `file`, or from kMasterKeyEnv if `file` is
-// empty: 64 hex characters (either case), one trailing newline allowed (as
-// written by `openssl rand -hex 32 > FILE`). Errors name the file or variable,
-// never the key.
-absl::StatusOr<crypto::SecretBytes> ReadMasterKey(const std::string& file);
+// `identityd --init_state_dir`: makes a new state directory at
+// `options.state_dir` for the master key `options` names, and logs what it
+// did. Explicit by design (as `vault operator init` is): identityd's start
+// never makes or repairs a state directory, so a directory emptied by
+// mistake or by an attacker stops the start instead of coming up with no
+// widgets. The path must not exist yet (its parent must); if it is already a
+// state directory that this master key opens, and every file in it loads,
+// nothing is changed (as at any start, a leftover temporary file is removed)
+// and the result is OK (so scripts may run it every time);
+// anything else is refused with the reason (wrong key, damage, unsafe
+// ownership or mode, an existing folder that is not a state directory).
+absl::Status InitialiseStateDirectory(const StateOptions& options);
 
 // Start-up: opens the store `options` describe, fills `keyring` from it (every
 // stored widget, the current version of each kind), then seeds from `config`
@@ -43,8 +45,10 @@ absl::StatusOr<crypto::SecretBytes> ReadMasterKey(const std::string& file);
 // not know yet: its initial secrets are written to the store as version 1,
 // then installed. For a widget the store knows, the store wins and the
 // config's secrets are not read (a log line says so). Fails, so that identityd
-// refuses to start, on a wrong master key or any damaged state file (message
-// "refusing to start: FILE: ..."; nothing on disk is changed), or a bad
+// refuses to start, on a state directory that is not initialised (the message
+// says how to initialise one), a wrong or weak master key, an owner, mode or
+// link that cannot be trusted, or any damaged state file (message "refusing
+// to start: FILE: ..."; nothing on disk is changed), or a bad
 // initial secret of a widget to be seeded (message "CONFIG_PATH: JSON_PATH:
 // ..."; nothing is written). Without a state directory, refuses unless
 // `options.allow_memory_only`, and warns.

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/file_trust.h"
 #include "server/common/log.h"
 
 namespace identity::config {
@@ -37,11 +38,22 @@ absl::string_view TrimOneTrailingNewline(absl::string_view text) {
   return text;
 }
 
-absl::StatusOr<crypto::SecretBytes> ReadSecretFile(const std::string& path) {
+absl::StatusOr<crypto::SecretBytes> ReadSecretFile(const std::string& path,
+                                                   SharedSecretFile shared) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("cannot open secret file ", path));
   struct stat st;
-  if (::fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus(err, absl::StrCat("cannot stat secret file ", path));
+  }
+  if (shared == SharedSecretFile::kRefuse) {
+    if (absl::Status s = CheckTrusted(st, path, TrustedKind::kFile); !s.ok()) {
+      ::close(fd);
+      return absl::Status(s.code(), absl::StrCat("secret file ", s.message()));
+    }
+  } else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     LogWarning(absl::StrCat("secret file ", path,
                             " is accessible to group or others; chmod 600 it"));
   }

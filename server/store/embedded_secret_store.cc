@@ -53,6 +53,15 @@ EmbeddedSecretStore::EmbeddedSecretStore(std::unique_ptr<crypto::Aes256Gcm> aead
 
 EmbeddedSecretStore::~EmbeddedSecretStore() = default;
 
+absl::Status EmbeddedSecretStore::Initialise(const std::string& path,
+                                             const crypto::SecretBytes& master_key) {
+  absl::StatusOr<std::unique_ptr<crypto::Aes256Gcm>> aead = crypto::Aes256Gcm::New(master_key);
+  if (!aead.ok()) return Prefixed("master key", aead.status());
+  absl::StatusOr<std::string> key_check = MakeKeyCheck(**aead);
+  if (!key_check.ok()) return key_check.status();
+  return StateDirectory::Create(path, *key_check).status();
+}
+
 absl::StatusOr<std::unique_ptr<EmbeddedSecretStore>> EmbeddedSecretStore::Open(
     const std::string& path, const crypto::SecretBytes& master_key, Options options) {
   if (options.previous_versions > kMaxPreviousVersions) {
@@ -99,19 +108,11 @@ absl::Status EmbeddedSecretStore::LoadDirectory() {
   const std::string key_check_path = dir_->TopPath("KEYCHECK");
   absl::StatusOr<std::string> key_check = dir_->ReadKeyCheck();
   if (absl::IsNotFound(key_check.status())) {
-    if (!listing->widget_app_ids.empty()) {
-      return absl::DataLossError(absl::StrCat(
-          key_check_path,
-          ": missing, but the directory holds widget files; restore it from the backup the "
-          "widgets came from"));
-    }
-    absl::StatusOr<std::string> fresh = MakeKeyCheck(*aead_);
-    if (!fresh.ok()) return fresh.status();
-    if (absl::Status s = dir_->Initialise(*fresh); !s.ok()) return s;
-    LogInfo(absl::StrCat("initialised a new state directory at ", dir_->path()));
-  } else if (!key_check.ok()) {
-    return key_check.status();
-  } else if (absl::Status s = VerifyKeyCheck(*aead_, *key_check); !s.ok()) {
+    // StateDirectory::Open saw it a moment ago: removed since.
+    return absl::DataLossError(absl::StrCat(key_check_path, ": removed while being opened"));
+  }
+  if (!key_check.ok()) return key_check.status();
+  if (absl::Status s = VerifyKeyCheck(*aead_, *key_check); !s.ok()) {
     return Prefixed(key_check_path, s);
   }
 

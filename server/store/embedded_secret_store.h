@@ -50,14 +50,24 @@ class EmbeddedSecretStore final : public SecretStore {
     std::size_t previous_versions = kDefaultPreviousVersions;
   };
 
-  // Opens the state directory `path` (created, and initialised for
-  // `master_key`, if missing or holding no widget yet), reads every widget
-  // file and opens every sealed key, so that any damage is found now rather
-  // than at some later call. Errors start with the path of the file at fault
-  // and change nothing on disk:
+  // Makes a new state directory at `path` for `master_key` (see
+  // StateDirectory::Create: `path` must not exist yet; kAlreadyExists, with
+  // nothing changed, if it does). Initialising is an explicit act, never a
+  // side effect of Open: `identityd --init_state_dir`.
+  static absl::Status Initialise(const std::string& path, const crypto::SecretBytes& master_key);
+
+  // Opens the initialised state directory `path`, checks that it can be
+  // trusted (state_directory.h), reads every widget file and opens every
+  // sealed key, so that any damage is found now rather than at some later
+  // call. Creates nothing (but a missing LOCK). Errors start with the path of
+  // the file at fault and change nothing on disk:
+  //   kNotFound          not initialised (missing, or neither KEYCHECK nor
+  //                      widgets/): see Initialise;
   //   kPermissionDenied  the master key is not the directory's (KEYCHECK);
-  //   kDataLoss          a file is damaged, truncated or altered;
-  //   kFailedPrecondition an unexpected file, or a newer format;
+  //   kDataLoss          a file is damaged, truncated or altered, or KEYCHECK
+  //                      or widgets/ is missing while the other exists;
+  //   kFailedPrecondition an unexpected file, a newer format, a symbolic
+  //                      link, or an owner or mode that cannot be trusted;
   //   kUnavailable       an I/O error, or another process holds the lock;
   //   kInvalidArgument   a master key that is not 32 bytes, or bad options.
   static absl::StatusOr<std::unique_ptr<EmbeddedSecretStore>> Open(

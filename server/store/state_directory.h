@@ -14,12 +14,27 @@ namespace identity::store {
 // StateDirectory is the file layout of the embedded store and the crash-safe
 // way it writes files. It knows file names and bytes, not what they mean.
 //
-//   STATE_DIR/                 mode 0700, created if missing
+//   STATE_DIR/                 mode 0700, made only by Create (never by Open)
 //     LOCK                     held (flock) while an identityd uses the directory
 //     KEYCHECK                 proves which master key the directory belongs to
 //     widgets/                 mode 0700
 //       APP_ID.widget          one per widget (see widget_file.h)
 //       APP_ID.widget.tmp      only while that file is being replaced
+//
+// A directory is initialised when it holds both KEYCHECK and widgets/; Create
+// makes one, Open uses one and never makes or repairs one. A missing
+// directory, or one holding none of KEYCHECK, widgets/ and LOCK, is "not
+// initialised"; one holding some but not both of the first two was
+// initialised and then damaged (say, by someone who removed widgets/ and
+// KEYCHECK to make identityd start empty: LOCK remains). Open refuses both,
+// so that losing every widget is never mistaken for a fresh start.
+//
+// Trust: the directory, widgets/ and every file identityd reads or locks
+// must pass CheckTrusted (server/common/file_trust.h: owned by identityd's
+// user or root, folders not writable and files not accessible by group or
+// others), checked on the opened descriptor; and none may be a symbolic
+// link (opened with O_NOFOLLOW), so that nobody who can write a path that
+// leads here can redirect the store elsewhere.
 //
 // Crash safety: every file is replaced whole, never edited in place: write
 // NAME.tmp, fdatasync it, rename it over NAME, fsync the directory. rename()
@@ -37,25 +52,43 @@ namespace identity::store {
 // files loads in seconds.
 class StateDirectory {
  public:
-  // Opens `path`, creating it (mode 0700) if missing, and takes its lock.
-  // kUnavailable if it cannot be created or opened, or another process holds
-  // the lock (the message names the path).
+  // Makes a new, initialised state directory at `path`, which must not exist
+  // (its parent must): the folder (mode 0700, its entry synced in the parent),
+  // LOCK (taken) and widgets/, synced, then KEYCHECK holding `key_check`,
+  // written crash-safely as every file is (below). kAlreadyExists if `path` exists, whatever
+  // it is (nothing is changed); kFailedPrecondition if what was made cannot
+  // be trusted (say, it was swapped for another folder meanwhile);
+  // kUnavailable on an I/O error. On failure, what this call made is removed
+  // (a crash midway leaves a directory that Open refuses, as not initialised
+  // or as damaged, and that Create will not reuse: remove it first).
+  static absl::StatusOr<std::unique_ptr<StateDirectory>> Create(const std::string& path,
+                                                               absl::string_view key_check);
+
+  // Opens the initialised state directory at `path` and takes its lock,
+  // having checked its layout and the trust of the folder, widgets/ and LOCK
+  // (KEYCHECK and widget files are checked when read). Creates nothing but a
+  // missing LOCK, and only in an initialised directory. Errors name the path:
+  //   kNotFound           not initialised: `path` does not exist, or holds
+  //                       none of KEYCHECK, widgets/ and LOCK;
+  //   kDataLoss           KEYCHECK or widgets/ missing while the other or
+  //                       LOCK exists (initialised, then damaged);
+  //   kFailedPrecondition a symbolic link, a wrong type, or an owner or mode
+  //                       CheckTrusted refuses;
+  //   kUnavailable        an I/O error, or another process holds the lock.
   static absl::StatusOr<std::unique_ptr<StateDirectory>> Open(const std::string& path);
   ~StateDirectory();
   StateDirectory(const StateDirectory&) = delete;
   StateDirectory& operator=(const StateDirectory&) = delete;
 
-  // The directory's path, as given.
+  // The directory's path, as given but for trailing slashes.
   const std::string& path() const { return path_; }
   // The full path of a file at the top of the directory, or of a widget file.
   std::string TopPath(absl::string_view name) const;
   std::string WidgetPath(absl::string_view app_id) const;
 
-  // Reads the key check file. kNotFound if it does not exist.
+  // Reads the key check file (checked as a trusted file). kNotFound if it
+  // does not exist.
   absl::StatusOr<std::string> ReadKeyCheck() const;
-  // Creates the widgets folder and writes the key check file, durably, in
-  // that order: a directory with a key check is initialised.
-  absl::Status Initialise(absl::string_view key_check);
 
   // The contents of the widgets folder, classified. Names are app_ids for
   // widget files, file names otherwise.
@@ -64,10 +97,11 @@ class StateDirectory {
     std::vector<std::string> stale_temp_files;
     std::vector<std::string> unexpected_files;
   };
-  // Lists the widgets folder (an empty listing if it does not exist).
+  // Lists the widgets folder.
   absl::StatusOr<Listing> ListWidgets() const;
 
-  // Reads one widget file. kUnavailable on an I/O error.
+  // Reads one widget file. kFailedPrecondition if it is a symbolic link or
+  // fails CheckTrusted; kUnavailable on an I/O error.
   absl::StatusOr<std::string> ReadWidget(absl::string_view app_id) const;
 
   // Replaces (or creates) the widget file of `app_id` with `contents`,
@@ -80,15 +114,13 @@ class StateDirectory {
   void RemoveStaleTemp(absl::string_view file_name);
 
  private:
-  StateDirectory(std::string path, int dir_fd, int lock_fd)
-      : path_(std::move(path)), dir_fd_(dir_fd), lock_fd_(lock_fd) {}
-
-  absl::Status EnsureWidgetsDir();
+  StateDirectory(std::string path, int dir_fd, int lock_fd, int widgets_fd)
+      : path_(std::move(path)), dir_fd_(dir_fd), lock_fd_(lock_fd), widgets_fd_(widgets_fd) {}
 
   const std::string path_;
   const int dir_fd_;
   const int lock_fd_;
-  int widgets_fd_ = -1;  // opened by EnsureWidgetsDir or on first need
+  const int widgets_fd_;
 };
 
 }  // namespace identity::store

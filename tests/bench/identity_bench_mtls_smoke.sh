@@ -1,6 +1,6 @@
 #!/bin/sh
 # A short run of identity-bench over mutual TLS (part 4 of scripts/bench), about
-# a second: makes a throw-away PKI, policy and master key with
+# a second: makes a throw-away PKI, policy, master key and state directory with
 # scripts/lib/bench_pki.sh, starts identityd serving mTLS (with a --state_dir,
 # as TLS requires) through run_with_identityd.py, and runs
 # identity_bench_smoke.sh's "mtls" mode. Passes if no call failed and the
@@ -14,7 +14,7 @@ bench=$3
 BENCH_CERTS=$(mktemp -d)
 export BENCH_CERTS
 trap 'rm -rf "$BENCH_CERTS"' EXIT
-"$root/scripts/lib/bench_pki.sh" "$BENCH_CERTS" >/dev/null
+"$root/scripts/lib/bench_pki.sh" "$BENCH_CERTS" "$identityd" >/dev/null
 /usr/bin/python3 "$root/tests/support/run_with_identityd.py" --identityd="$identityd" \
   --no-insecure-loopback --server-flag=--rate_limit_per_second=0 --server-flag=--audit_sink=none \
   --server-flag=--tls_cert_file="$BENCH_CERTS/server.pem" \

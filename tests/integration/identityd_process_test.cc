@@ -335,8 +335,9 @@ TEST_F(StartupTest, BusyPortIsRefusedAndTheFirstServerKeepsEveryCall) {
 TEST_F(StartupTest, HelpListsEveryFlag) {
   testing::RunResult r = RunIdentityd({"--help"});
   const std::string help = r.stdout_text + r.stderr_text;
-  for (const char* flag : {"--listen", "--config", "--state_dir", "--master_key_file",
-                           "--insecure_loopback", "--port_file", "--shutdown_grace"}) {
+  for (const char* flag : {"--listen", "--config", "--state_dir", "--init_state_dir",
+                           "--master_key_file", "--insecure_loopback", "--port_file",
+                           "--shutdown_grace"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
   EXPECT_THAT(help, Not(HasSubstr("serving on")));

@@ -1,11 +1,13 @@
-// Unit tests of the embedded store on a real state directory: round trips,
-// history, compare-and-set, the lock, and every way a damaged, swapped or
-// replayed file, or a wrong master key, must be refused without changing
-// anything on disk.
+// Unit tests of the embedded store on a real state directory: explicit
+// initialisation, round trips, history, compare-and-set, the lock, and every
+// way a damaged, emptied, swapped, replayed or untrusted file, or a wrong
+// master key, must be refused without changing anything on disk. (The
+// directory's layout and trust rules in detail: state_directory_test.cc.)
 
 #include "server/store/embedded_secret_store.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -52,6 +54,10 @@ StoredSecret Secret(SecretKind kind, std::uint64_t version, absl::string_view ke
 class EmbeddedSecretStoreTest : public ::testing::Test {
  protected:
   EmbeddedSecretStoreTest() : master_key_(RandomKey()) {}
+  void SetUp() override {
+    absl::Status made = EmbeddedSecretStore::Initialise(StatePath(), master_key_);
+    ASSERT_TRUE(made.ok()) << made;
+  }
 
   std::string StatePath() const { return state_.File("state"); }
   std::string WidgetPath(absl::string_view app_id) const {
@@ -132,6 +138,46 @@ TEST_F(EmbeddedSecretStoreTest, NewDirectoryIsInitialisedPrivate) {
   EXPECT_TRUE(all->empty());
 }
 
+TEST_F(EmbeddedSecretStoreTest, InitialiseNeverReusesAnExistingDirectory) {
+  MakeTwoWidgets();
+  const std::map<std::string, std::string> before = Snapshot();
+  absl::Status again = EmbeddedSecretStore::Initialise(StatePath(), master_key_);
+  EXPECT_TRUE(absl::IsAlreadyExists(again)) << again;
+  again = EmbeddedSecretStore::Initialise(StatePath(), RandomKey());
+  EXPECT_TRUE(absl::IsAlreadyExists(again)) << again;
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(OpenOrDie()->LoadAll()->size(), 2u);
+}
+
+TEST_F(EmbeddedSecretStoreTest, OpenNeverInitialises) {
+  identity::testing::TempDir other;
+  const std::string path = other.File("fresh");
+  absl::StatusOr<std::unique_ptr<EmbeddedSecretStore>> store =
+      EmbeddedSecretStore::Open(path, master_key_, {});
+  EXPECT_TRUE(absl::IsNotFound(store.status())) << store.status();
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr(path));
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// Issue 11: with widgets/ and KEYCHECK removed, identityd initialised the
+// directory afresh and served no widget, saying only so at INFO.
+TEST_F(EmbeddedSecretStoreTest, WidgetsAndKeyCheckRemovedAreRefusedNotReinitialised) {
+  MakeTwoWidgets();
+  std::filesystem::remove_all(absl::StrCat(StatePath(), "/widgets"));
+  std::filesystem::remove(absl::StrCat(StatePath(), "/KEYCHECK"));
+  ExpectRefused(absl::StatusCode::kDataLoss, absl::StrCat(StatePath(), "/KEYCHECK"));
+  EXPECT_FALSE(std::filesystem::exists(absl::StrCat(StatePath(), "/KEYCHECK")));
+}
+
+TEST_F(EmbeddedSecretStoreTest, UntrustedWidgetFileIsRefusedNamingIt) {
+  MakeTwoWidgets();
+  ASSERT_EQ(::chown(WidgetPath("b").c_str(), 65534, 65534), 0);
+  ExpectRefused(absl::StatusCode::kFailedPrecondition, WidgetPath("b"));
+  ASSERT_EQ(::chown(WidgetPath("b").c_str(), 0, 0), 0);
+  ASSERT_EQ(::chmod(WidgetPath("b").c_str(), 0644), 0);
+  ExpectRefused(absl::StatusCode::kFailedPrecondition, WidgetPath("b"));
+}
+
 TEST_F(EmbeddedSecretStoreTest, ReopenReturnsEveryWidgetAndVersion) {
   MakeTwoWidgets();
   {
@@ -172,6 +218,7 @@ TEST_F(EmbeddedSecretStoreTest, KeepsCurrentPlusPreviousVersions) {
   for (std::size_t previous : {std::size_t{0}, std::size_t{2}, std::size_t{5}}) {
     SCOPED_TRACE(absl::StrCat("previous_versions=", previous));
     identity::testing::TempDir dir;
+    ASSERT_TRUE(EmbeddedSecretStore::Initialise(dir.File("s"), master_key_).ok());
     absl::StatusOr<std::unique_ptr<EmbeddedSecretStore>> store =
         EmbeddedSecretStore::Open(dir.File("s"), master_key_, {previous});
     ASSERT_TRUE(store.ok()) << store.status();
@@ -297,6 +344,10 @@ TEST_F(EmbeddedSecretStoreTest, AMasterKeyOfTheWrongSizeIsRefused) {
   master_key_ = RandomKey(16);
   absl::StatusOr<std::unique_ptr<EmbeddedSecretStore>> store = Open();
   EXPECT_TRUE(absl::IsInvalidArgument(store.status())) << store.status();
+  identity::testing::TempDir other;
+  absl::Status made = EmbeddedSecretStore::Initialise(other.File("s"), master_key_);
+  EXPECT_TRUE(absl::IsInvalidArgument(made)) << made;
+  EXPECT_FALSE(std::filesystem::exists(other.File("s")));
 }
 
 TEST_F(EmbeddedSecretStoreTest, EveryFlippedByteOfAWidgetFileIsRefused) {

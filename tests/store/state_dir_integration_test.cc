@@ -1,11 +1,19 @@
-// The real identityd with a state directory: rotations survive a restart and
-// kill -9, the config seeds only widgets the store does not know, a wrong key
-// or a damaged file stops the start (naming the file, changing nothing), and
-// neither the state directory nor the ops views ever hold a secret.
+// The real identityd with a state directory: it is made only by an explicit
+// `identityd --init_state_dir` (a start never makes or re-makes one), a
+// directory others could change or that was emptied stops the start, as does
+// a weak master key; rotations survive a restart and kill -9, the config
+// seeds only widgets the store does not know, a wrong key or a damaged file
+// stops the start (naming the file, changing nothing), and neither the state
+// directory nor the ops views ever hold a secret. Run as root (as the suite
+// is): a foreign owner is made with chown to uid 65534.
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -82,13 +90,34 @@ v1::RotateSecretRequest Import(absl::string_view app_id, v1::SecretKind kind,
   return r;
 }
 
-// A state directory and master key that outlive each identityd the test starts.
+// A state directory (initialised in SetUp) and master key that outlive each
+// identityd the test starts.
 class StateDirTest : public ::testing::Test {
  protected:
   StateDirTest()
       : state_dir_(state_.File("state")),
         master_key_(IdentitydProcess::NewMasterKeyHex()),
         initial_{"w", NewEmailHashSecret(), "initial-jwt-secret-of-w-0123456789"} {}
+
+  void SetUp() override {
+    const RunResult init = Init();
+    ASSERT_EQ(init.exit.exit_code, 0) << init.stderr_text;
+  }
+
+  // Runs `identityd --init_state_dir` on state_dir_ with master_key_ (or,
+  // if `key_hex` is given, that key).
+  RunResult Init(std::optional<std::string> key_hex = std::nullopt,
+                 const std::map<std::string, std::string>& env = {}) const {
+    absl::StatusOr<RunResult> run =
+        IdentitydProcess::InitStateDir(state_dir_, key_hex.value_or(master_key_), env);
+    EXPECT_TRUE(run.ok()) << run.status();
+    if (!run.ok()) return RunResult{};
+    EXPECT_TRUE(run->exit.exited);
+    if (const std::string key = key_hex.value_or(master_key_); !key.empty()) {
+      EXPECT_THAT(run->stderr_text, Not(HasSubstr(key)));
+    }
+    return *std::move(run);
+  }
 
   IdentitydProcess::Options Options() const {
     IdentitydProcess::Options options;
@@ -110,18 +139,21 @@ class StateDirTest : public ::testing::Test {
     return absl::StrCat(state_dir_, "/widgets/", app_id, ".widget");
   }
 
+  // Every file of the state directory with its bytes (none if it does not
+  // exist).
   std::map<std::string, std::string> Snapshot() const {
     std::map<std::string, std::string> out;
+    if (!std::filesystem::exists(state_dir_)) return out;
     for (const std::string& path : FilesUnder(state_dir_)) out[path] = ReadWholeFile(path);
     return out;
   }
 
   // Starts identityd with `options` expecting it to refuse, with a log naming
-  // `path`, and checks that the state directory did not change.
-  // A config error names the config file and JSON path instead, without
-  // "refusing to start" (`state_error` false).
+  // `path` (and holding `why`), and checks that the state directory did not
+  // change. A config error names the config file and JSON path instead,
+  // without "refusing to start" (`state_error` false).
   void ExpectRefusedNaming(IdentitydProcess::Options options, const std::string& path,
-                           bool state_error = true) {
+                           bool state_error = true, const std::string& why = "") {
     const std::map<std::string, std::string> before = Snapshot();
     absl::StatusOr<RunResult> run = IdentitydProcess::StartExpectingFailure(std::move(options));
     ASSERT_TRUE(run.ok()) << run.status();
@@ -130,8 +162,23 @@ class StateDirTest : public ::testing::Test {
       EXPECT_THAT(run->stderr_text, HasSubstr("refusing to start: "));
     }
     EXPECT_THAT(run->stderr_text, HasSubstr(path));
+    EXPECT_THAT(run->stderr_text, HasSubstr(why));
     EXPECT_THAT(run->stderr_text, Not(HasSubstr(master_key_)));
+    EXPECT_THAT(run->stderr_text, Not(HasSubstr("initialised a new state directory")));
     EXPECT_EQ(Snapshot(), before) << "a refused start changed the state directory";
+  }
+
+  // Starts identityd once (seeding w from the config), rotates w's JWT
+  // secret, and stops it: a directory with widgets in it.
+  void UseOnce() {
+    std::unique_ptr<IdentitydProcess> server = StartOrDie();
+    ASSERT_NE(server, nullptr);
+    v1::RotateSecretRequest generate;
+    generate.set_app_id("w");
+    generate.set_kind(v1::SECRET_KIND_JWT);
+    generate.set_generate(true);
+    ASSERT_TRUE(ClientFor(*server)->RotateSecret(generate).ok());
+    ASSERT_TRUE(server->Stop().ok());
   }
 
   TempDir state_;
@@ -299,10 +346,7 @@ TEST_F(StateDirTest, TruncatedFileIsRefusedAtStart) {
 TEST_F(StateDirTest, MissingMasterKeyIsRefusedAndKeyFromEnvironmentWorks) {
   IdentitydProcess::Options options = Options();
   options.master_key_hex.clear();
-  absl::StatusOr<RunResult> run = IdentitydProcess::StartExpectingFailure(options);
-  ASSERT_TRUE(run.ok()) << run.status();
-  EXPECT_THAT(run->stderr_text, HasSubstr("IDENTITYD_MASTER_KEY"));
-  EXPECT_FALSE(std::filesystem::exists(state_dir_)) << "created before the key was read";
+  ExpectRefusedNaming(options, "--master_key_file or IDENTITYD_MASTER_KEY");
 
   options.env["IDENTITYD_MASTER_KEY"] = master_key_;
   std::unique_ptr<IdentitydProcess> server = StartOrDie(options);
@@ -464,6 +508,155 @@ TEST_F(StateDirTest, KillNineDuringRotationsNeverLosesAnAcknowledgedRotation) {
               unacknowledged_durable);
   // Otherwise the test would prove nothing.
   EXPECT_GT(acknowledged_total, kCycles / 4);
+}
+
+// ---------------------------------------------------------------------------
+// Issue 11: initialising is an explicit act, and a state directory that
+// others could change, or that was emptied, stops the start.
+
+// The directory is not made in SetUp: these tests are about making it.
+class NewStateDirTest : public StateDirTest {
+ protected:
+  void SetUp() override {}
+};
+
+TEST_F(NewStateDirTest, AStartWithoutInitialisingIsRefusedWithTheHint) {
+  const std::string hint = absl::StrCat("identityd --init_state_dir --state_dir=", state_dir_);
+  ExpectRefusedNaming(Options(), absl::StrCat(state_dir_, ": does not exist"), true, hint);
+  EXPECT_FALSE(std::filesystem::exists(state_dir_)) << "a refused start made the directory";
+  // An empty folder (a `mkdir`, a mount point) is not a state directory either.
+  ASSERT_TRUE(std::filesystem::create_directory(state_dir_));
+  ASSERT_EQ(::chmod(state_dir_.c_str(), 0700), 0);
+  ExpectRefusedNaming(Options(), absl::StrCat(state_dir_, ": not an initialised state directory"),
+                      true, hint);
+  EXPECT_TRUE(std::filesystem::is_empty(state_dir_));
+}
+
+TEST_F(NewStateDirTest, InitMakesTheDirectoryOnceThenChangesNothing) {
+  RunResult init = Init();
+  EXPECT_EQ(init.exit.exit_code, 0) << init.stderr_text;
+  EXPECT_THAT(init.stderr_text, HasSubstr(absl::StrCat("initialised a new state directory at ",
+                                                        state_dir_)));
+  UseOnce();
+  const std::map<std::string, std::string> used = Snapshot();
+  // Again with the same key (as a script that always runs it would): a no-op.
+  init = Init();
+  EXPECT_EQ(init.exit.exit_code, 0) << init.stderr_text;
+  EXPECT_THAT(init.stderr_text, HasSubstr("is already a state directory for this master key (1 "
+                                          "widget(s)); nothing changed"));
+  EXPECT_EQ(Snapshot(), used);
+  // With another key: refused, naming the key check.
+  init = Init(IdentitydProcess::NewMasterKeyHex());
+  EXPECT_EQ(init.exit.exit_code, 1);
+  EXPECT_THAT(init.stderr_text, HasSubstr(absl::StrCat(state_dir_, "/KEYCHECK")));
+  EXPECT_EQ(Snapshot(), used);
+  std::unique_ptr<IdentitydProcess> server = StartOrDie();
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(ClientFor(*server)->GetWidget("w")->widget().secrets(1).current().version(), 2u);
+}
+
+TEST_F(NewStateDirTest, InitNeverAdoptsAnExistingFolderNorServes) {
+  ASSERT_TRUE(std::filesystem::create_directory(state_dir_));
+  RunResult init = Init();
+  EXPECT_EQ(init.exit.exit_code, 1);
+  EXPECT_THAT(init.stderr_text,
+              HasSubstr(absl::StrCat(state_dir_, ": exists but is not a state directory")));
+  EXPECT_TRUE(std::filesystem::is_empty(state_dir_));
+  std::filesystem::remove(state_dir_);
+
+  absl::StatusOr<RunResult> serving = identity::testing::RunProgram(
+      {identity::testing::IdentitydPath(), "--init_state_dir", "--listen=127.0.0.1:0",
+       absl::StrCat("--state_dir=", state_dir_)},
+      state_.path());
+  ASSERT_TRUE(serving.ok());
+  EXPECT_EQ(serving->exit.exit_code, 1);
+  EXPECT_THAT(serving->stderr_text, HasSubstr("it does not serve: drop --listen"));
+  EXPECT_FALSE(std::filesystem::exists(state_dir_));
+}
+
+// Issue 11: an all-zero master key was accepted.
+TEST_F(NewStateDirTest, AnAllZeroMasterKeyIsRefusedNamingWhereItCameFrom) {
+  const std::string zero(64, '0');
+  RunResult init = Init(zero);
+  EXPECT_EQ(init.exit.exit_code, 1);
+  EXPECT_THAT(init.stderr_text, HasSubstr("(--master_key_file): trivially weak"));
+  EXPECT_FALSE(std::filesystem::exists(state_dir_));
+  init = Init("", {{"IDENTITYD_MASTER_KEY", zero}});
+  EXPECT_EQ(init.exit.exit_code, 1);
+  EXPECT_THAT(init.stderr_text, HasSubstr("IDENTITYD_MASTER_KEY: trivially weak"));
+  EXPECT_THAT(init.stderr_text, Not(HasSubstr(zero)));
+  EXPECT_FALSE(std::filesystem::exists(state_dir_));
+
+  // And at start, on a directory of a good key, whatever the directory holds.
+  ASSERT_EQ(Init().exit.exit_code, 0);
+  master_key_ = zero;
+  ExpectRefusedNaming(Options(), "master.key (--master_key_file): trivially weak");
+}
+
+TEST_F(StateDirTest, WorldWritableStateDirectoryIsRefused) {
+  UseOnce();
+  ASSERT_EQ(::chmod(state_dir_.c_str(), 0777), 0);
+  ExpectRefusedNaming(Options(), absl::StrCat(state_dir_, ": writable by group or others"), true,
+                      absl::StrCat("chmod 700 ", state_dir_));
+}
+
+TEST_F(StateDirTest, GroupWritableWidgetsFolderIsRefused) {
+  UseOnce();
+  const std::string widgets = absl::StrCat(state_dir_, "/widgets");
+  ASSERT_EQ(::chmod(widgets.c_str(), 0770), 0);
+  ExpectRefusedNaming(Options(), absl::StrCat(widgets, ": writable by group or others"));
+}
+
+TEST_F(StateDirTest, ForeignOwnedWidgetFileIsRefused) {
+  UseOnce();
+  ASSERT_EQ(::chown(WidgetPath("w").c_str(), 65534, 65534), 0);
+  ExpectRefusedNaming(Options(), absl::StrCat(WidgetPath("w"), ": owned by uid 65534"));
+}
+
+TEST_F(StateDirTest, WidgetFileOthersCanReadIsRefused) {
+  UseOnce();
+  ASSERT_EQ(::chmod(WidgetPath("w").c_str(), 0644), 0);
+  ExpectRefusedNaming(Options(), absl::StrCat(WidgetPath("w"), ": accessible to group or others"));
+}
+
+// The attack of issue 11: widgets/ and KEYCHECK removed, and identityd
+// started with "initialised a new state directory ... loaded 0 widget(s)".
+TEST_F(StateDirTest, RemovedWidgetsAndKeyCheckAreRefusedNeverReinitialised) {
+  UseOnce();
+  std::filesystem::remove_all(absl::StrCat(state_dir_, "/widgets"));
+  std::filesystem::remove(absl::StrCat(state_dir_, "/KEYCHECK"));
+  ExpectRefusedNaming(Options(), absl::StrCat(state_dir_, "/KEYCHECK and ", state_dir_,
+                                              "/widgets: missing"),
+                      true, "Restore it from a backup");
+  // Nor does an explicit init make it afresh over what is left.
+  const RunResult init = Init();
+  EXPECT_EQ(init.exit.exit_code, 1);
+  EXPECT_THAT(init.stderr_text, HasSubstr("Restore it from a backup"));
+  EXPECT_FALSE(std::filesystem::exists(absl::StrCat(state_dir_, "/KEYCHECK")));
+}
+
+TEST_F(StateDirTest, KeyCheckWithoutTheWidgetsFolderIsRefused) {
+  UseOnce();
+  std::filesystem::remove_all(absl::StrCat(state_dir_, "/widgets"));
+  ExpectRefusedNaming(Options(), absl::StrCat(state_dir_, "/widgets: missing"));
+}
+
+TEST_F(StateDirTest, StateDirectoryThroughASymbolicLinkIsRefused) {
+  UseOnce();
+  const std::string link = state_.File("link");
+  std::filesystem::create_directory_symlink(state_dir_, link);
+  IdentitydProcess::Options options = Options();
+  options.state_dir = link;
+  ExpectRefusedNaming(options, absl::StrCat(link, ": a symbolic link"));
+}
+
+TEST_F(StateDirTest, MasterKeyFileOthersCanReadIsRefused) {
+  const std::string key_file = state_.File("shared.key");
+  identity::testing::WriteFileOrDie(key_file, master_key_ + "\n", 0644);
+  IdentitydProcess::Options options = Options();
+  options.extra_flags = {absl::StrCat("--master_key_file=", key_file)};
+  ExpectRefusedNaming(options, absl::StrCat(key_file, ": accessible to group or others"), true,
+                      absl::StrCat("chmod 600 ", key_file));
 }
 
 }  // namespace

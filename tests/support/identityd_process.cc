@@ -29,7 +29,21 @@ std::string IdentitydProcess::NewMasterKeyHex() {
   return absl::BytesToHexString(bytes);
 }
 
-std::vector<std::string> IdentitydProcess::PrepareArgv(Options& options) {
+absl::StatusOr<RunResult> IdentitydProcess::InitStateDir(
+    const std::string& state_dir, const std::string& master_key_hex,
+    const std::map<std::string, std::string>& env) {
+  TempDir scratch;
+  std::vector<std::string> argv = {IdentitydPath(), "--init_state_dir",
+                                   absl::StrCat("--state_dir=", state_dir)};
+  if (!master_key_hex.empty()) {
+    const std::string key_file = scratch.File("master.key");
+    WriteFileOrDie(key_file, master_key_hex + "\n");
+    argv.push_back(absl::StrCat("--master_key_file=", key_file));
+  }
+  return RunProgram(argv, scratch.path(), "", absl::Seconds(20), env);
+}
+
+absl::StatusOr<std::vector<std::string>> IdentitydProcess::PrepareArgv(Options& options) {
   const std::string port_file = dir_.File("port");
   std::vector<std::string> argv = {IdentitydPath(),
                                    absl::StrCat("--listen=", options.listen_host, ":0"),
@@ -45,6 +59,12 @@ std::vector<std::string> IdentitydProcess::PrepareArgv(Options& options) {
     if (options.state_dir.empty()) {
       options.state_dir = dir_.File("state");
       if (options.master_key_hex.empty()) options.master_key_hex = NewMasterKeyHex();
+      absl::StatusOr<RunResult> init = InitStateDir(options.state_dir, options.master_key_hex);
+      if (!init.ok()) return init.status();
+      if (!init->exit.exited || init->exit.exit_code != 0) {
+        return absl::InternalError(absl::StrCat("identityd --init_state_dir failed:\n",
+                                                init->stdout_text, init->stderr_text));
+      }
     }
   } else {
     argv.push_back("--insecure_loopback");
@@ -86,9 +106,10 @@ std::vector<std::string> IdentitydProcess::PrepareArgv(Options& options) {
 
 absl::StatusOr<RunResult> IdentitydProcess::StartExpectingFailure(Options options) {
   IdentitydProcess attempt;
-  std::vector<std::string> argv = attempt.PrepareArgv(options);
+  absl::StatusOr<std::vector<std::string>> argv = attempt.PrepareArgv(options);
+  if (!argv.ok()) return argv.status();
   absl::StatusOr<RunResult> result =
-      RunProgram(argv, attempt.dir_.path(), "", absl::Seconds(20), options.env);
+      RunProgram(*argv, attempt.dir_.path(), "", absl::Seconds(20), options.env);
   if (!result.ok()) return result.status();
   if (!ReadFileOrEmpty(attempt.dir_.File("port")).empty() || !result->exit.exited) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -101,10 +122,11 @@ absl::StatusOr<RunResult> IdentitydProcess::StartExpectingFailure(Options option
 absl::StatusOr<std::unique_ptr<IdentitydProcess>> IdentitydProcess::Start(Options options) {
   std::unique_ptr<IdentitydProcess> server(new IdentitydProcess());
   const std::string port_file = server->dir_.File("port");
-  std::vector<std::string> argv = server->PrepareArgv(options);
+  absl::StatusOr<std::vector<std::string>> argv = server->PrepareArgv(options);
+  if (!argv.ok()) return argv.status();
 
   Subprocess::Options spawn;
-  spawn.argv = std::move(argv);
+  spawn.argv = *std::move(argv);
   spawn.env = std::move(options.env);
   spawn.stdout_path = server->dir_.File("identityd.stdout");
   spawn.stderr_path = server->dir_.File("identityd.stderr");

@@ -57,8 +57,10 @@ class IdentitydProcess {
     std::map<std::string, std::string> env;
     // Without a config file when false (widgets are then ignored).
     bool write_config = true;
-    // The state directory (--state_dir); empty for memory-only state. Give a
-    // directory the test owns (e.g. a TempDir) to keep it across restarts.
+    // The state directory (--state_dir); empty for memory-only state (with
+    // TLS: a private one, initialised for a fresh master key). Give a
+    // directory the test owns (e.g. in a TempDir) to keep it across
+    // restarts; initialise it first (InitStateDir).
     std::string state_dir;
     // The master key as displayed (64 hex characters), written to a file
     // (mode 0600) in the server's directory and named by --master_key_file.
@@ -71,6 +73,13 @@ class IdentitydProcess {
 
   // A fresh random master key as 64 lowercase hex characters.
   static std::string NewMasterKeyHex();
+
+  // Runs `identityd --init_state_dir --state_dir=STATE_DIR` with
+  // `master_key_hex` in a key file (mode 0600), or, if that is empty, with
+  // whatever `env` gives it (IDENTITYD_MASTER_KEY), and returns how it ended.
+  static absl::StatusOr<RunResult> InitStateDir(const std::string& state_dir,
+                                                const std::string& master_key_hex,
+                                                const std::map<std::string, std::string>& env = {});
 
   // Runs identityd with `options` expecting it to refuse to start: waits
   // (bounded) for it to exit and returns how it ended with its logs.
@@ -118,8 +127,9 @@ class IdentitydProcess {
  private:
   IdentitydProcess() = default;
 
-  // Writes the config and key files and builds the command line.
-  std::vector<std::string> PrepareArgv(Options& options);
+  // Writes the config and key files (and initialises the private state
+  // directory of a TLS server) and builds the command line.
+  absl::StatusOr<std::vector<std::string>> PrepareArgv(Options& options);
 
   TempDir dir_;
   std::unique_ptr<Subprocess> process_;
