@@ -17,6 +17,7 @@ APT_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev openssl nlohmann-json3-dev rapidjson-dev
+  libjemalloc-dev            # identityd's allocator (server/release_allocator.cc)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   rsyslog                    # a real syslog server for the audit sink tests (tests/audit)
