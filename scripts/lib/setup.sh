@@ -15,6 +15,7 @@ CMAKE_OPTIONS=()
 APT_PACKAGES=(
   # the C++ service and client
   cmake ninja-build g++ pkg-config
+  ccache                     # rebuilds (and the second and third build folders) reuse objects
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev openssl nlohmann-json3-dev rapidjson-dev
   libjemalloc-dev            # identityd's allocator (server/release_allocator.cc)
@@ -59,8 +60,12 @@ install_packages() {
 }
 
 build() {
+  # Paths relative to the checkout in ccache's keys: another clone of the
+  # repository (CI's) reuses the objects of this one.
+  export CCACHE_BASEDIR="$REPO_ROOT"
   log "Configuring and building (Release) in $BUILD_DIR"
   cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
     "${CMAKE_OPTIONS[@]}" >/dev/null
   cmake --build "$BUILD_DIR" -j "$(nproc)"
 }
