@@ -144,12 +144,14 @@ class DuplicateKeyFinder {
 absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json_text,
                                                absl::string_view base_dir) {
   // Exceptions stay inside this function: nlohmann/json reports parse errors
-  // by throwing, and every other layer speaks absl::Status.
+  // by throwing, and every other layer speaks absl::Status. Not only
+  // parse_error: a number too large for a double (1e999) throws out_of_range,
+  // so catch the base class.
   Json root;
   DuplicateKeyFinder duplicates;
   try {
     root = Json::parse(json_text.begin(), json_text.end(), std::ref(duplicates));
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
   }
   if (duplicates.first_duplicate().has_value()) {
