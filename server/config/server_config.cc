@@ -87,7 +87,7 @@ class DuplicateKeyFinder {
       case Json::parse_event_t::object_start:
       case Json::parse_event_t::array_start:
         StartElement();
-        frames_.push_back(Frame{event == Json::parse_event_t::array_start});
+        frames_.emplace_back().is_array = event == Json::parse_event_t::array_start;
         break;
       case Json::parse_event_t::object_end:
       case Json::parse_event_t::array_end:
