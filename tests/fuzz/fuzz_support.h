@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "server/crypto/aes256_gcm.h"
+#include "server/crypto/jwt_signer.h"
 #include "server/crypto/secret_bytes.h"
 #include "server/store/internal/byte_codec.h"
 
@@ -51,6 +52,18 @@ inline const crypto::Aes256Gcm& FuzzAead() {
     return made->release();
   }();
   return *aead;
+}
+
+// The JWT secret the targets sign with (test data only).
+inline constexpr absl::string_view kFuzzJwtSecret = "fuzz-jwt-secret-0123456789";
+
+inline const crypto::JwtSigner& FuzzJwtSigner() {
+  static const crypto::JwtSigner* const signer = [] {
+    absl::StatusOr<crypto::JwtSigner> made = crypto::JwtSigner::FromSecret(kFuzzJwtSecret);
+    FUZZ_CHECK(made.ok(), made.status().ToString());
+    return new crypto::JwtSigner(*std::move(made));
+  }();
+  return *signer;
 }
 
 // `bytes` with its last 32 bytes replaced by the right SHA-256 of the rest,

@@ -41,7 +41,6 @@
 namespace identity::fuzz {
 namespace {
 
-constexpr absl::string_view kKey = "fuzz-jwt-secret-0123456789";
 constexpr absl::string_view kHeader = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 constexpr absl::string_view kOptionalKeys[] = {"name", "account_id", "account_external_id",
                                                "contact_id", "contact_external_id"};
@@ -78,15 +77,6 @@ bool IsBase64UrlUnpadded(absl::string_view part) {
   return true;
 }
 
-const crypto::JwtSigner& Signer() {
-  static const crypto::JwtSigner* const signer = [] {
-    absl::StatusOr<crypto::JwtSigner> made = crypto::JwtSigner::FromSecret(kKey);
-    FUZZ_CHECK(made.ok(), made.status().ToString());
-    return new crypto::JwtSigner(*std::move(made));
-  }();
-  return *signer;
-}
-
 void Check(const Input& in) {
   crypto::WidgetClaims claims;
   claims.email = in.email;
@@ -113,7 +103,7 @@ void Check(const Input& in) {
     all_utf8 = all_utf8 && DecodeUtf8(*in.optional[i]).has_value();
   }
 
-  const absl::StatusOr<std::string> token = Signer().Sign(claims);
+  const absl::StatusOr<std::string> token = FuzzJwtSigner().Sign(claims);
   if (!all_utf8) {
     FUZZ_CHECK(!token.ok() && token.status().code() == absl::StatusCode::kInvalidArgument,
                "a claim that is not UTF-8 was signed (or failed with the wrong code)");
@@ -154,7 +144,7 @@ void Check(const Input& in) {
   const std::string signed_part = absl::StrCat(parts[0], ".", parts[1]);
   std::uint8_t mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  FUZZ_CHECK(HMAC(EVP_sha256(), kKey.data(), static_cast<int>(kKey.size()),
+  FUZZ_CHECK(HMAC(EVP_sha256(), kFuzzJwtSecret.data(), static_cast<int>(kFuzzJwtSecret.size()),
                   reinterpret_cast<const std::uint8_t*>(signed_part.data()), signed_part.size(),
                   mac, &mac_len) != nullptr,
              "HMAC");

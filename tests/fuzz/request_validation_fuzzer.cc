@@ -54,8 +54,8 @@ void CheckRefusal(const absl::Status& status, absl::string_view field) {
   FUZZ_CHECK(IsPrintableAscii(status.message()), absl::CEscape(status.message()));
 }
 
-// Checks the rule for `field` (its status `status`) and returns whether it
-// accepted the value, after checking what acceptance promises.
+// Each Check* below applies one field's rule and returns whether it accepted
+// the value, after checking what the acceptance or the refusal promises.
 bool CheckAppId(absl::string_view app_id) {
   const absl::Status status = keyring::ValidateAppId(app_id);
   if (!status.ok()) {
@@ -85,7 +85,8 @@ bool CheckEmail(absl::string_view email) {
                  email.find('@', at + 1) == absl::string_view::npos,
              absl::CEscape(email));
   const std::optional<std::vector<char32_t>> code_points = DecodeUtf8(email);
-  FUZZ_CHECK(code_points.has_value(), absl::StrCat("accepted invalid UTF-8: ", absl::CEscape(email)));
+  FUZZ_CHECK(code_points.has_value(),
+             absl::StrCat("accepted invalid UTF-8: ", absl::CEscape(email)));
   for (char32_t cp : *code_points) {
     const bool space = cp == 0x20 || cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
                        (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
@@ -131,15 +132,6 @@ void IssueEmailHash(absl::string_view bytes) {
   if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return;
   if (!CheckAppId(request.app_id())) return;
   CheckEmail(request.email());
-}
-
-const crypto::JwtSigner& Signer() {
-  static const crypto::JwtSigner* const signer = [] {
-    absl::StatusOr<crypto::JwtSigner> made = crypto::JwtSigner::FromSecret("fuzz-jwt-secret-0123456789");
-    FUZZ_CHECK(made.ok(), made.status().ToString());
-    return new crypto::JwtSigner(*std::move(made));
-  }();
-  return *signer;
 }
 
 // ValidateWidgetTokenRequest (the handler's checks) against each field's
@@ -197,7 +189,7 @@ void IssueWidgetToken(absl::string_view bytes) {
   crypto::WidgetClaims signed_claims = claims;
   signed_claims.issued_at = 1700000000;
   signed_claims.expires_at = signed_claims.issued_at + absl::ToInt64Seconds(valid->ttl);
-  const absl::StatusOr<std::string> jwt = Signer().Sign(signed_claims);
+  const absl::StatusOr<std::string> jwt = FuzzJwtSigner().Sign(signed_claims);
   FUZZ_CHECK(jwt.ok(), absl::StrCat("a request the rules accept was not signable: ",
                                     jwt.status().ToString()));
 }
@@ -217,10 +209,9 @@ void CheckSecret(absl::string_view secret) {
                "an error message repeats the secret");
   }
   if (hex.ok()) {
-    std::string expected;
     FUZZ_CHECK(secret.size() % 2 == 0, "odd hex length accepted");
     for (char c : secret) FUZZ_CHECK(absl::ascii_isxdigit(static_cast<unsigned char>(c)), "hex");
-    expected = absl::HexStringToBytes(secret);
+    const std::string expected = absl::HexStringToBytes(secret);
     FUZZ_CHECK(hex->view() == expected, "hex secret decoded wrongly");
     FUZZ_CHECK(expected.size() >= crypto::kMinEmailHashKeyBytes &&
                    expected.size() <= crypto::kMaxEmailHashKeyBytes,
