@@ -78,8 +78,10 @@ build() {
 # Configures and builds the fuzz targets (tests/fuzz) in $FUZZ_BUILD_DIR.
 build_fuzz() {
   log "Configuring and building the fuzz targets (clang-16, libFuzzer, ASan + UBSan) in $FUZZ_BUILD_DIR"
+  export CCACHE_BASEDIR="$REPO_ROOT"
   cmake -S "$REPO_ROOT" -B "$FUZZ_BUILD_DIR" -G Ninja -DIDENTITYD_FUZZ=ON \
-    -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=Debug >/dev/null
+    -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
   cmake --build "$FUZZ_BUILD_DIR" -j "$(nproc)"
 }
 
