@@ -4,11 +4,14 @@
 //  * a refusal is INVALID_ARGUMENT with a message;
 //  * a parsed rule has what the format requires: non-empty principals, rpcs
 //    and app_ids; exact app_id patterns are valid app_ids;
+//  * a principal pattern written back with its source spelled out ("uri:",
+//    "dns:", "cn:") parses to the same source and name;
 //  * writing the parsed policy back as JSON and parsing that gives the same
 //    rules (no grant is lost or widened between file and memory);
 //  * the policy grants what its rules say: each rule's exact principals get
-//    its RPCs on its exact app_ids, and a name matching a prefix pattern
-//    gets them too; the empty principal gets nothing;
+//    its RPCs on its exact app_ids (as a caller from the pattern's
+//    certificate field), and a name matching a prefix pattern gets them too;
+//    an unauthenticated caller gets nothing;
 //  * ListWidgets (authorized for the app_id "*") is granted only by a rule
 //    whose app_ids hold the pattern "*".
 
@@ -33,12 +36,39 @@ namespace {
 
 using authz::AuthzPolicy;
 using authz::AuthzRule;
+using authz::CallerIdentity;
 using authz::NamePattern;
+using authz::PrincipalPattern;
+using authz::PrincipalSource;
 using authz::Rpc;
 
 nlohmann::json PatternsToJson(const std::vector<NamePattern>& patterns) {
   nlohmann::json out = nlohmann::json::array();
   for (const NamePattern& p : patterns) out.push_back(p.text());
+  return out;
+}
+
+// A principal pattern as a policy writes it, with its source spelled out
+// ("uri:", "dns:", "cn:"), so that the round trip also checks that an
+// explicit prefix means what the short form meant.
+std::string PrincipalText(const PrincipalPattern& p) {
+  if (!p.source().has_value()) return p.name().text();  // "*"
+  switch (*p.source()) {
+    case PrincipalSource::kUriSan:
+      return absl::StrCat("uri:", p.name().text());
+    case PrincipalSource::kDnsSan:
+      return absl::StrCat("dns:", p.name().text());
+    case PrincipalSource::kCommonName:
+      return absl::StrCat("cn:", p.name().text());
+    case PrincipalSource::kNone:
+      break;
+  }
+  return p.name().text();
+}
+
+nlohmann::json PrincipalsToJson(const std::vector<PrincipalPattern>& patterns) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const PrincipalPattern& p : patterns) out.push_back(PrincipalText(p));
   return out;
 }
 
@@ -50,7 +80,7 @@ nlohmann::json ToJson(const AuthzPolicy& policy) {
       if (rule.rpcs[static_cast<std::size_t>(rpc)]) rpcs.push_back(std::string(RpcName(rpc)));
     }
     rules.push_back({{"name", rule.name},
-                     {"principals", PatternsToJson(rule.principals)},
+                     {"principals", PrincipalsToJson(rule.principals)},
                      {"rpcs", std::move(rpcs)},
                      {"app_ids", PatternsToJson(rule.app_ids)}});
   }
@@ -65,10 +95,28 @@ bool SamePatterns(const std::vector<NamePattern>& a, const std::vector<NamePatte
   return true;
 }
 
+bool SamePrincipals(const std::vector<PrincipalPattern>& a,
+                    const std::vector<PrincipalPattern>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].source() != b[i].source() || !SamePatterns({a[i].name()}, {b[i].name()})) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // A name the pattern matches: the name itself, or the prefix and one more
 // character.
 std::string MatchingName(const NamePattern& p) {
   return p.is_prefix() ? absl::StrCat(p.fixed_part(), "x") : p.text();
+}
+
+// A caller the principal pattern matches: from the pattern's source (any
+// certificate field for "*").
+CallerIdentity MatchingCaller(const PrincipalPattern& p) {
+  if (!p.source().has_value()) return CallerIdentity(PrincipalSource::kUriSan, "spiffe://x/y");
+  return CallerIdentity(*p.source(), MatchingName(p.name()));
 }
 
 // Grants are checked for the first few patterns of each list only: a rule of
@@ -89,18 +137,18 @@ void CheckGrants(const AuthzPolicy& policy) {
     }
     for (Rpc rpc : authz::kAllRpcs) {
       if (!rule.rpcs[static_cast<std::size_t>(rpc)]) continue;
-      for (const NamePattern& p : FirstFew(rule.principals)) {
+      for (const PrincipalPattern& p : FirstFew(rule.principals)) {
         for (const NamePattern& a : FirstFew(rule.app_ids)) {
-          FUZZ_CHECK(policy.FindGrant(MatchingName(p), rpc, MatchingName(a)) != nullptr,
+          FUZZ_CHECK(policy.FindGrant(MatchingCaller(p), rpc, MatchingName(a)) != nullptr,
                      absl::StrCat("rule \"", absl::CEscape(rule.name), "\" does not grant ",
-                                  RpcName(rpc), " to ", absl::CEscape(p.text())));
-          FUZZ_CHECK(policy.FindGrant("", rpc, MatchingName(a)) == nullptr,
-                     "the empty principal was granted");
+                                  RpcName(rpc), " to ", absl::CEscape(PrincipalText(p))));
+          FUZZ_CHECK(policy.FindGrant(CallerIdentity(), rpc, MatchingName(a)) == nullptr,
+                     "an unauthenticated caller was granted");
         }
       }
     }
-    for (const NamePattern& p : FirstFew(rule.principals)) {
-      const AuthzRule* grant = policy.FindGrant(MatchingName(p), Rpc::kListWidgets,
+    for (const PrincipalPattern& p : FirstFew(rule.principals)) {
+      const AuthzRule* grant = policy.FindGrant(MatchingCaller(p), Rpc::kListWidgets,
                                                 authz::kEveryAppId);
       if (grant == nullptr) continue;
       bool star = false;
@@ -127,7 +175,7 @@ void Check(absl::string_view text) {
   for (std::size_t i = 0; i < policy->rules().size(); ++i) {
     const AuthzRule& a = policy->rules()[i];
     const AuthzRule& b = again->rules()[i];
-    FUZZ_CHECK(a.name == b.name && a.rpcs == b.rpcs && SamePatterns(a.principals, b.principals) &&
+    FUZZ_CHECK(a.name == b.name && a.rpcs == b.rpcs && SamePrincipals(a.principals, b.principals) &&
                    SamePatterns(a.app_ids, b.app_ids),
                absl::StrCat("round trip changed rules[", i, "]: ", written));
   }
