@@ -52,7 +52,12 @@ struct Observation {
 };
 
 TEST(ConcurrencyTest, IssueCallsRacingRotationsNeverFailAndAlwaysVerify) {
-  std::unique_ptr<testing::IdentitydProcess> server = StartServer();
+  testing::IdentitydProcess::Options options = StandardServerOptions();
+  // No per-principal rate limit (it has its own tests): the issuing threads
+  // make up to 4 x kMaxCalls calls while the rotations last, which on a slow
+  // machine (or under AddressSanitizer) outlasts the default burst.
+  options.extra_flags.push_back("--rate_limit_per_second=0");
+  std::unique_ptr<testing::IdentitydProcess> server = StartServer(options);
   ASSERT_NE(server, nullptr);
   // Two channels: issuing threads share one, the rotating thread has its own.
   std::unique_ptr<client::IdentityClient> issuer = ClientFor(server->target());
