@@ -57,11 +57,18 @@ install_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Configures (Release, Ninja) and builds into the folder $1, with the extra
+# CMake options $2...
+configure_and_build() {
+  local dir="$1"
+  shift
+  cmake -S "$REPO_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}
+
 build() {
   log "Configuring and building (Release) in $BUILD_DIR"
-  cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    "${CMAKE_OPTIONS[@]}" >/dev/null
-  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  configure_and_build "$BUILD_DIR" "${CMAKE_OPTIONS[@]}"
 }
 
 setup() {
