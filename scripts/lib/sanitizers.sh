@@ -41,18 +41,19 @@ test_sanitized() {
     export ASAN_OPTIONS="$common:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
     export UBSAN_OPTIONS="$common:print_stacktrace=1"
     # Leaks inside Debian's libraries only, each with its upstream issue.
+    # print_suppressions=0: else the list of suppressions used would land in
+    # the report folder too.
     export LSAN_OPTIONS="suppressions=$REPO_ROOT/tests/lsan_suppressions.txt:print_suppressions=0"
     ctest --output-on-failure --timeout 600 -j "$(nproc)" -LE "$SANITIZE_EXCLUDED_LABELS" "$@"
   ) || status=$?
-  local reports
-  reports="$(find "$SANITIZER_REPORT_DIR" -type f | sort)"
-  if [ -n "$reports" ]; then
-    local report
-    for report in $reports; do
+  local reports=() report
+  mapfile -t reports < <(find "$SANITIZER_REPORT_DIR" -type f | sort)
+  if [ "${#reports[@]}" -gt 0 ]; then
+    for report in "${reports[@]}"; do
       printf '\n----- %s\n' "$report" >&2
       cat "$report" >&2
     done
-    log "Sanitizer reports: $(echo "$reports" | wc -l) (above; kept in $SANITIZER_REPORT_DIR)"
+    log "Sanitizer reports: ${#reports[@]} (above; kept in $SANITIZER_REPORT_DIR)"
     status=1
   fi
   return "$status"
