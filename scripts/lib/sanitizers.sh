@@ -2,7 +2,8 @@
 # everything built with AddressSanitizer (with LeakSanitizer) and
 # UndefinedBehaviorSanitizer in $SANITIZE_BUILD_DIR (CMake option
 # IDENTITYD_SANITIZE), and the C++ unit and integration suites run there.
-# Any report from any process fails the run (docs/unit-tests.md, "AddressSanitizer + UndefinedBehaviorSanitizer").
+# Any report from any process fails the run (docs/unit-tests.md, section
+# "AddressSanitizer + UndefinedBehaviorSanitizer").
 
 SANITIZE_BUILD_DIR="${SANITIZE_BUILD_DIR:-$REPO_ROOT/build-asan}"
 # Every report of every process goes here, one file per process
