@@ -39,7 +39,9 @@ test_sanitized() {
   log "Running the C++ suites under AddressSanitizer + UBSan"
   (
     cd "$SANITIZE_BUILD_DIR"
-    export ASAN_OPTIONS="$common:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
+    local asan="detect_leaks=1:detect_stack_use_after_return=1"
+    asan+=":check_initialization_order=1:strict_init_order=1"
+    export ASAN_OPTIONS="$common:$asan"
     export UBSAN_OPTIONS="$common:print_stacktrace=1"
     # Leaks inside Debian's libraries only, each with its upstream issue.
     # print_suppressions=0: else the list of suppressions used would land in
