@@ -64,25 +64,30 @@ install_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-build() {
+# Configures (Release, Ninja) and builds into the folder $1, with the extra
+# CMake options $2...
+configure_and_build() {
+  local dir="$1"
+  shift
   # Paths relative to the checkout in ccache's keys: another clone of the
   # repository (CI's) reuses the objects of this one.
   export CCACHE_BASEDIR="$REPO_ROOT"
+  cmake -S "$REPO_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}
+
+build() {
   log "Configuring and building (Release) in $BUILD_DIR"
-  cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-    "${CMAKE_OPTIONS[@]}" >/dev/null
-  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  configure_and_build "$BUILD_DIR" "${CMAKE_OPTIONS[@]}"
 }
 
 # Configures and builds the fuzz targets (tests/fuzz) in $FUZZ_BUILD_DIR.
 build_fuzz() {
   log "Configuring and building the fuzz targets (clang-16, libFuzzer, ASan + UBSan) in $FUZZ_BUILD_DIR"
-  export CCACHE_BASEDIR="$REPO_ROOT"
-  cmake -S "$REPO_ROOT" -B "$FUZZ_BUILD_DIR" -G Ninja -DIDENTITYD_FUZZ=ON \
-    -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=Debug \
-    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-  cmake --build "$FUZZ_BUILD_DIR" -j "$(nproc)"
+  # The later -DCMAKE_BUILD_TYPE wins over configure_and_build's Release.
+  configure_and_build "$FUZZ_BUILD_DIR" -DIDENTITYD_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-16 \
+    -DCMAKE_BUILD_TYPE=Debug
 }
 
 setup() {
