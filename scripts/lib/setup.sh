@@ -59,6 +59,7 @@ install_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# build [TARGET...]: configures, then builds the whole tree or only TARGETs.
 build() {
   # Paths relative to the checkout in ccache's keys: another clone of the
   # repository (CI's) reuses the objects of this one.
@@ -67,7 +68,7 @@ build() {
   cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
     "${CMAKE_OPTIONS[@]}" >/dev/null
-  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  cmake --build "$BUILD_DIR" -j "$(nproc)" ${1:+--target "$@"}
 }
 
 setup() {
