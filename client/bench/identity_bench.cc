@@ -8,8 +8,10 @@
 //       --paced_fraction=0.5
 //   identity-bench --target=... --insecure --scale=1,1000,100000 --server_pid=PID
 //   identity-bench --target=... --insecure --register_widgets=1000
+//   identity-bench --target=... --insecure --app_id=demo-widget --methods=hash,token
+//       --steady_rate=2000 --duration=10m
 //
-// Three modes:
+// Four modes:
 //   saturation (default)  every scenario of --methods in turn, interleaved
 //                         over --rounds, closed loop; then, with
 //                         --paced_fraction, each method again at that fraction
@@ -20,6 +22,9 @@
 //                         with calls spread uniformly over the widgets, and the
 //                         latency of single rotations.
 //   --register_widgets=N  registers widgets bench-000000.. and exits.
+//   --steady_rate=N       every method of --methods at once, open loop, N
+//                         calls/s in total (split evenly), for --duration: a
+//                         steady load, not a saturation (scripts/soak).
 //
 // Exit status: 0 if every call succeeded, 1 if any call failed (each
 // failure's status is reported), 2 for a usage or connection error. Targets
@@ -38,6 +43,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -108,6 +114,10 @@ ABSL_FLAG(uint64_t, rotation_probe_calls, 300,
           "Scale mode: single RotateSecret calls (one in flight) timed at each widget count.");
 ABSL_FLAG(uint64_t, register_widgets, 0,
           "Register mode: register widgets bench-000000.. up to this count and exit.");
+ABSL_FLAG(double, steady_rate, 0,
+          "Steady mode: if > 0, run every method of --methods at once (no +rotate), open loop, "
+          "at this many calls/s in total split evenly between them, for --warmup + --duration, "
+          "and report each method's calls, failures and latency.");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10),
           "How long to wait for every channel to connect.");
 
@@ -499,6 +509,54 @@ int RunSaturation(const Connection& conn, const std::vector<std::shared_ptr<grpc
   return failed == 0 ? 0 : 1;
 }
 
+// ---- Steady mode.
+
+// Every method at once, each at its share of `rate` calls/s, open loop, on
+// the same channels. "calls" counts every call that ended (warm-up and the
+// calls still in flight at the end included): what the server served, to be
+// compared with its audit log.
+int RunSteady(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+              const std::vector<Scenario>& scenarios, const Workload& workload, double rate) {
+  std::vector<MethodSpec> specs;
+  for (const Scenario& s : scenarios) {
+    if (s.rotate) return UsageError("--steady_rate: +rotate scenarios are not supported");
+    specs.push_back(*MakeMethodSpec(s.method, workload));
+  }
+  LoadOptions options = BaseOptions(channels);
+  options.calls = 0;
+  options.rate = rate / static_cast<double>(specs.size());
+  std::vector<LoadResult> results(specs.size());
+  std::vector<std::thread> runs;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    runs.emplace_back([&, i] { results[i] = RunLoad(specs[i], options); });
+  }
+  for (std::thread& t : runs) t.join();
+
+  std::printf("## Steady load (open loop, every method at once, latency from scheduled start)\n\n");
+  std::printf(
+      "| method | offered calls/s | achieved calls/s | calls | failed | p50 us | p99 us | p99.9 us "
+      "| max us |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::uint64_t calls = 0, failed = 0;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const LoadResult& l = results[i];
+    calls += l.completed;
+    failed += l.failed;
+    std::printf("| %s | %.0f | %.0f | %llu | %llu | %s | %s | %s | %s |\n", specs[i].name.c_str(),
+                options.rate, l.CallsPerSecond(), static_cast<unsigned long long>(l.completed),
+                static_cast<unsigned long long>(l.failed), Micros(l.Percentile(0.5)).c_str(),
+                Micros(l.Percentile(0.99)).c_str(), Micros(l.Percentile(0.999)).c_str(),
+                Micros(l.Percentile(1)).c_str());
+  }
+  std::printf("\n");
+  for (std::size_t i = 0; i < specs.size(); ++i) PrintFailures(specs[i].name, results[i]);
+  // One line for scripts (scripts/soak reads it).
+  std::printf("steady: calls=%llu failed=%llu\n", static_cast<unsigned long long>(calls),
+              static_cast<unsigned long long>(failed));
+  std::printf("\n%s: %llu failed call(s)\n", failed == 0 ? "OK" : "FAILED",
+              static_cast<unsigned long long>(failed));
+  return failed == 0 ? 0 : 1;
+}
+
 // ---- Scale mode.
 
 struct ScaleRow {
@@ -715,6 +773,9 @@ int Main(int argc, char** argv) {
     if (app_id.empty()) return UsageError("pass --app_id=ID (or --widgets=N)");
     workload.app_ids = {app_id};
   }
+  if (const double rate = absl::GetFlag(FLAGS_steady_rate); rate > 0) {
+    return RunSteady(*channels, *scenarios, workload, rate);
+  }
   return RunSaturation(*conn, *channels, *scenarios, workload);
 }
 
@@ -726,7 +787,7 @@ int main(int argc, char** argv) {
       "identity-bench --target=HOST:PORT (--insecure | --ca=FILE [--cert=FILE --key=FILE]) "
       "[--methods=health,hash,token[+rotate]] [--channels=N --in_flight=M] [--duration=D | "
       "--calls=N] [--rotate_every=10ms] [--paced_fraction=0.5] [--app_id=ID | --widgets=N] "
-      "[--scale=1,1000,100000 --server_pid=PID] [--register_widgets=N]\n"
+      "[--scale=1,1000,100000 --server_pid=PID] [--register_widgets=N] [--steady_rate=N]\n"
       "Load generator for identityd; see docs/benchmarks.md.");
   // As in identityd (server/main.cc): no deadlock graph on every absl::Mutex
   // of gRPC, whose cost Debian's Abseil build would otherwise add to the

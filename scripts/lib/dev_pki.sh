@@ -6,6 +6,12 @@
 #
 #   scripts/lib/dev_pki.sh DIR          # CA, server, ops and service clients
 #   scripts/lib/dev_pki.sh DIR --test   # plus the certificates the tests attack with
+#   scripts/lib/dev_pki.sh DIR --renew-server   # a new server key and certificate
+#
+# --renew-server re-issues server.pem and server.key from DIR's CA (a new key,
+# a new serial) and moves them over the old ones, key first, each by rename:
+# a certificate renewal as identityd's --tls_reload_interval expects one
+# (scripts/soak renews every 90 s).
 #
 # Files already present are kept (run it again to fill gaps). Keys are 0600,
 # ECDSA P-256. Made in DIR:
@@ -89,13 +95,22 @@ EOF
   rm -rf "$work"
 }
 
+_PKI_SERVER_EXT=$'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth'
+
+renew_dev_server() {  # DIR
+  local dir=$1
+  rm -f "$dir/server.renewed.pem" "$dir/server.renewed.key"
+  _pki_leaf "$dir" ca server.renewed "identityd" 825 "$_PKI_SERVER_EXT"
+  mv -f "$dir/server.renewed.key" "$dir/server.key"
+  mv -f "$dir/server.renewed.pem" "$dir/server.pem"
+}
+
 make_dev_pki() {  # DIR [--test]
   local dir=$1 extras=${2:-}
   mkdir -p "$dir"
   chmod 700 "$dir"
-  local server_ext=$'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth'
   _pki_ca "$dir" ca "identityd development CA"
-  _pki_leaf "$dir" ca server "identityd" 825 "$server_ext"
+  _pki_leaf "$dir" ca server "identityd" 825 "$_PKI_SERVER_EXT"
   _pki_leaf "$dir" ca ops "ops-alice" 825 \
     $'subjectAltName=URI:spiffe://identityd.test/ops/alice\nextendedKeyUsage=clientAuth'
   _pki_leaf "$dir" ca service "billing-api" 825 \
@@ -109,7 +124,7 @@ make_dev_pki() {  # DIR [--test]
     $'subjectAltName=DNS:billing.identityd.test\nextendedKeyUsage=clientAuth'
   _pki_leaf "$dir" ca cn "cn-only-client" 825 'extendedKeyUsage=clientAuth'
   _pki_ca "$dir" ca2 "identityd development CA 2"
-  _pki_leaf "$dir" ca2 server2 "identityd-2" 825 "$server_ext"
+  _pki_leaf "$dir" ca2 server2 "identityd-2" 825 "$_PKI_SERVER_EXT"
   # Names a lax CA might let a requester choose (see README, "The caller's
   # principal"); '/' in a subject is escaped for -subj.
   _pki_leaf "$dir" ca cn-spiffe 'spiffe:\/\/identityd.test\/ops\/alice' 825 \
@@ -128,8 +143,12 @@ make_dev_pki() {  # DIR [--test]
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    echo "usage: $0 DIR [--test]" >&2
+    echo "usage: $0 DIR [--test | --renew-server]" >&2
     exit 2
   fi
-  make_dev_pki "$@"
+  if [ "${2:-}" = "--renew-server" ]; then
+    renew_dev_server "$1"
+  else
+    make_dev_pki "$@"
+  fi
 fi

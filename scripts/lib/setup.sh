@@ -64,9 +64,9 @@ install_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Configures (Release, Ninja) and builds into the folder $1, with the extra
-# CMake options $2...
-configure_and_build() {
+# Configures (Release, Ninja) the build folder $1, with the extra CMake
+# options $2...
+configure() {
   local dir="$1"
   shift
   # Paths relative to the checkout in ccache's keys: another clone of the
@@ -74,18 +74,26 @@ configure_and_build() {
   export CCACHE_BASEDIR="$REPO_ROOT"
   cmake -S "$REPO_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null
-  cmake --build "$dir" -j "$(nproc)"
 }
 
+# Configures and builds the whole tree into the folder $1, with the extra
+# CMake options $2...
+configure_and_build() {
+  configure "$@"
+  cmake --build "$1" -j "$(nproc)"
+}
+
+# build [TARGET...]: configures $BUILD_DIR, then builds the whole tree or only TARGETs.
 build() {
   log "Configuring and building (Release) in $BUILD_DIR"
-  configure_and_build "$BUILD_DIR" "${CMAKE_OPTIONS[@]}"
+  configure "$BUILD_DIR" "${CMAKE_OPTIONS[@]}"
+  cmake --build "$BUILD_DIR" -j "$(nproc)" ${1:+--target "$@"}
 }
 
 # Configures and builds the fuzz targets (tests/fuzz) in $FUZZ_BUILD_DIR.
 build_fuzz() {
   log "Configuring and building the fuzz targets (clang-16, libFuzzer, ASan + UBSan) in $FUZZ_BUILD_DIR"
-  # The later -DCMAKE_BUILD_TYPE wins over configure_and_build's Release.
+  # The later -DCMAKE_BUILD_TYPE wins over configure's Release.
   configure_and_build "$FUZZ_BUILD_DIR" -DIDENTITYD_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-16 \
     -DCMAKE_BUILD_TYPE=Debug
 }
