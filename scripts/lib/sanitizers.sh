@@ -16,10 +16,11 @@ SANITIZER_REPORT_DIR="$SANITIZE_BUILD_DIR/sanitizer-reports"
 #            instrumented, and the first run covered them against the same code
 #   bench    benchmark smoke runs: they assert no result, only that they run
 #   proto    buf lint and buf breaking: no C++ runs
-#   memory_bounds  the hostile-caller attacks (security.hostile_caller): their
-#            bounds are RSS with identityd's release allocator, jemalloc, which
-#            this build replaces with ASan's (quarantine, redzones); the
-#            request paths they reach run here in the service unit tests
+#   memory_bounds  the hostile-caller attacks (security.hostile_caller) and the
+#            soak smoke (soak.smoke): their bounds are RSS with identityd's
+#            release allocator, jemalloc, which this build replaces with ASan's
+#            (quarantine, redzones); the request paths they reach run here in
+#            the unit and integration tests
 SANITIZE_EXCLUDED_LABELS='^(interop|bench|proto|memory_bounds)$'
 
 build_sanitized() {
