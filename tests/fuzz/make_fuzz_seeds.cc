@@ -85,6 +85,9 @@ void WriteStoreSeeds(const std::string& corpus) {
   if (mkdtemp(scratch) == nullptr) Die("mkdtemp");
   const std::string state_dir = absl::StrCat(scratch, "/state");
   {
+    // A state directory is made only by an explicit initialisation.
+    Check(store::EmbeddedSecretStore::Initialise(state_dir, FuzzMasterKey()),
+          "initialise the scratch store");
     absl::StatusOr<std::unique_ptr<store::EmbeddedSecretStore>> store =
         store::EmbeddedSecretStore::Open(state_dir, FuzzMasterKey(), {});
     Check(store.status(), "open the scratch store");
