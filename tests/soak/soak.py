@@ -266,6 +266,9 @@ class Soak:
                       % (kind, expected, r.returncode, version, r.stderr.strip()))
 
     def sighup(self):
+        if not os.path.exists(self.audit):  # the last reopen has not happened yet
+            self.fail("SIGHUP %d: no audit file to rename" % (self.counts["sighup"] + 1))
+            return
         self.rotated_files += 1
         renamed = "%s.%d" % (self.audit, self.rotated_files)
         os.rename(self.audit, renamed)
