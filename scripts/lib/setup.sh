@@ -7,6 +7,9 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$REPO_ROOT/build}"
+# The fuzz build (clang, libFuzzer, ASan + UBSan; docs/fuzzing.md): its own
+# folder, as its flags differ from every other build's.
+FUZZ_BUILD_DIR="${FUZZ_BUILD_DIR:-$REPO_ROOT/build-fuzz}"
 # Extra -D options for the CMake configure step; a script may append to it
 # after sourcing this file (scripts/test turns on the ThreadSanitizer test).
 CMAKE_OPTIONS=()
@@ -23,6 +26,8 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   rsyslog                    # a real syslog server for the audit sink tests (tests/audit)
   android-libboringssl-dev   # the crypto core's second test run, against BoringSSL
+  clang-16 libclang-rt-16-dev  # the fuzz build: clang with libFuzzer and the sanitizers
+  llvm                         # llvm-symbolizer, for the sanitizers' stack traces
   python3 python3-jwt        # /usr/bin/python3 with PyJWT, for the interop checks
   nodejs                     # runs the vendor's Node snippet for test vectors
   # the clients in other languages (scripts/lib/clients.sh; Go and npm come
@@ -59,16 +64,38 @@ install_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# build [TARGET...]: configures, then builds the whole tree or only TARGETs.
-build() {
+# Configures (Release, Ninja) the build folder $1, with the extra CMake
+# options $2...
+configure() {
+  local dir="$1"
+  shift
   # Paths relative to the checkout in ccache's keys: another clone of the
   # repository (CI's) reuses the objects of this one.
   export CCACHE_BASEDIR="$REPO_ROOT"
+  cmake -S "$REPO_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null
+}
+
+# Configures and builds the whole tree into the folder $1, with the extra
+# CMake options $2...
+configure_and_build() {
+  configure "$@"
+  cmake --build "$1" -j "$(nproc)"
+}
+
+# build [TARGET...]: configures $BUILD_DIR, then builds the whole tree or only TARGETs.
+build() {
   log "Configuring and building (Release) in $BUILD_DIR"
-  cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-    "${CMAKE_OPTIONS[@]}" >/dev/null
+  configure "$BUILD_DIR" "${CMAKE_OPTIONS[@]}"
   cmake --build "$BUILD_DIR" -j "$(nproc)" ${1:+--target "$@"}
+}
+
+# Configures and builds the fuzz targets (tests/fuzz) in $FUZZ_BUILD_DIR.
+build_fuzz() {
+  log "Configuring and building the fuzz targets (clang-16, libFuzzer, ASan + UBSan) in $FUZZ_BUILD_DIR"
+  # The later -DCMAKE_BUILD_TYPE wins over configure's Release.
+  configure_and_build "$FUZZ_BUILD_DIR" -DIDENTITYD_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-16 \
+    -DCMAKE_BUILD_TYPE=Debug
 }
 
 setup() {

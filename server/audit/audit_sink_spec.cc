@@ -6,7 +6,6 @@
 #include "absl/strings/strip.h"
 #include "server/audit/file_sink.h"
 #include "server/audit/stdout_sink.h"
-#include "server/audit/syslog_sink.h"
 
 namespace identity::audit {
 namespace {
@@ -38,18 +37,18 @@ absl::Status ParseHostPort(absl::string_view spec, absl::string_view text,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AuditSink>> OpenAuditSink(absl::string_view spec,
-                                                         absl::Duration syslog_send_timeout) {
-  if (spec == "stdout") return std::make_unique<StdoutSink>();
+absl::StatusOr<AuditSinkSpec> ParseAuditSinkSpec(absl::string_view spec) {
+  AuditSinkSpec parsed;
+  if (spec == "stdout") return parsed;
   absl::string_view rest = spec;
   if (absl::ConsumePrefix(&rest, "file:")) {
     if (rest.empty()) return Malformed(spec, "the file path is empty");
-    absl::StatusOr<std::unique_ptr<FileSink>> sink = FileSink::Open(std::string(rest));
-    if (!sink.ok()) return absl::InvalidArgumentError(absl::StrCat("--audit_sink: ", sink.status().message()));
-    return std::unique_ptr<AuditSink>(*std::move(sink));
+    parsed.type = AuditSinkSpec::Type::kFile;
+    parsed.file_path = std::string(rest);
+    return parsed;
   }
-  SyslogSink::Options options;
-  options.send_timeout = syslog_send_timeout;
+  parsed.type = AuditSinkSpec::Type::kSyslog;
+  SyslogSink::Options& options = parsed.syslog;
   if (absl::ConsumePrefix(&rest, "syslog+udp://")) {
     options.transport = SyslogTransport::kUdp;
     if (absl::Status s = ParseHostPort(spec, rest, options); !s.ok()) return s;
@@ -65,9 +64,33 @@ absl::StatusOr<std::unique_ptr<AuditSink>> OpenAuditSink(absl::string_view spec,
                      "expected stdout, file:PATH, syslog+udp://HOST:PORT, "
                      "syslog+tcp://HOST:PORT or syslog+unix:///PATH");
   }
+  return parsed;
+}
+
+absl::StatusOr<std::unique_ptr<AuditSink>> OpenAuditSink(absl::string_view spec,
+                                                         absl::Duration syslog_send_timeout) {
+  absl::StatusOr<AuditSinkSpec> parsed = ParseAuditSinkSpec(spec);
+  if (!parsed.ok()) return parsed.status();
+  switch (parsed->type) {
+    case AuditSinkSpec::Type::kStdout:
+      return std::make_unique<StdoutSink>();
+    case AuditSinkSpec::Type::kFile: {
+      absl::StatusOr<std::unique_ptr<FileSink>> sink = FileSink::Open(parsed->file_path);
+      if (!sink.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("--audit_sink: ", sink.status().message()));
+      }
+      return std::unique_ptr<AuditSink>(*std::move(sink));
+    }
+    case AuditSinkSpec::Type::kSyslog:
+      break;
+  }
+  SyslogSink::Options options = std::move(parsed->syslog);
+  options.send_timeout = syslog_send_timeout;
   absl::StatusOr<std::unique_ptr<SyslogSink>> sink =
       SyslogSink::Create(std::string(spec), std::move(options));
-  if (!sink.ok()) return absl::InvalidArgumentError(absl::StrCat("--audit_sink: ", sink.status().message()));
+  if (!sink.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--audit_sink: ", sink.status().message()));
+  }
   return std::unique_ptr<AuditSink>(*std::move(sink));
 }
 

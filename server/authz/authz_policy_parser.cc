@@ -123,11 +123,13 @@ absl::StatusOr<AuthzRule> ParseRule(const Json& j, const std::string& path) {
 }  // namespace
 
 absl::StatusOr<AuthzPolicy> ParseAuthzPolicy(absl::string_view json_text) {
-  // nlohmann/json reports parse errors by throwing; they stay in here.
+  // nlohmann/json reports parse errors by throwing; they stay in here. Not
+  // only parse_error: a number too large for a double (1e999) throws
+  // out_of_range, which escaping a reload would end the process.
   Json root;
   try {
     root = Json::parse(json_text.begin(), json_text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
   }
   if (!root.is_object()) return Error("(root)", "must be a JSON object");

@@ -87,7 +87,7 @@ class DuplicateKeyFinder {
       case Json::parse_event_t::object_start:
       case Json::parse_event_t::array_start:
         StartElement();
-        frames_.push_back(Frame{event == Json::parse_event_t::array_start});
+        frames_.emplace_back().is_array = event == Json::parse_event_t::array_start;
         break;
       case Json::parse_event_t::object_end:
       case Json::parse_event_t::array_end:
@@ -144,12 +144,14 @@ class DuplicateKeyFinder {
 absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json_text,
                                                absl::string_view base_dir) {
   // Exceptions stay inside this function: nlohmann/json reports parse errors
-  // by throwing, and every other layer speaks absl::Status.
+  // by throwing, and every other layer speaks absl::Status. Not only
+  // parse_error: a number too large for a double (1e999) throws out_of_range,
+  // so catch the base class.
   Json root;
   DuplicateKeyFinder duplicates;
   try {
     root = Json::parse(json_text.begin(), json_text.end(), std::ref(duplicates));
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
   }
   if (duplicates.first_duplicate().has_value()) {

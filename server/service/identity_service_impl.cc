@@ -65,15 +65,6 @@ absl::string_view AppIdOf(const Request& request) {
 }
 absl::string_view AppIdOf(const ListWidgetsRequest& /*request*/) { return ""; }
 
-// The claim in the request, if set, checked against the claim rules.
-absl::StatusOr<std::optional<absl::string_view>> OptionalClaim(absl::string_view field,
-                                                               bool has, const std::string& value,
-                                                               bool allow_empty) {
-  if (!has) return std::optional<absl::string_view>();
-  if (absl::Status s = ValidateIdentityClaim(field, value, allow_empty); !s.ok()) return s;
-  return std::optional<absl::string_view>(value);
-}
-
 std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind) {
   switch (kind) {
     case identity::v1::SECRET_KIND_EMAIL_HASH:
@@ -252,37 +243,8 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
   audit::AuditEvent& event = audit.event();
   event.kind = keyring::SecretKindName(keyring::SecretKind::kJwt);
   event.email = request.email();
-  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
-  if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
-
-  crypto::WidgetClaims claims;
-  claims.email = request.email();
-  claims.audience = request.app_id();
-  struct OptionalField {
-    absl::string_view name;
-    bool has;
-    const std::string& value;
-    bool allow_empty;
-    std::optional<absl::string_view>& claim;
-  };
-  const OptionalField optional_fields[] = {
-      {"name", request.has_name(), request.name(), true, claims.name},
-      {"account_id", request.has_account_id(), request.account_id(), false, claims.account_id},
-      {"account_external_id", request.has_account_external_id(), request.account_external_id(),
-       false, claims.account_external_id},
-      {"contact_id", request.has_contact_id(), request.contact_id(), false, claims.contact_id},
-      {"contact_external_id", request.has_contact_external_id(), request.contact_external_id(),
-       false, claims.contact_external_id},
-  };
-  for (const OptionalField& field : optional_fields) {
-    absl::StatusOr<std::optional<absl::string_view>> claim =
-        OptionalClaim(field.name, field.has, field.value, field.allow_empty);
-    if (!claim.ok()) return claim.status();
-    field.claim = *claim;
-  }
-  absl::StatusOr<absl::Duration> ttl =
-      ValidateTtl(request.has_ttl(), request.ttl().seconds(), request.ttl().nanos());
-  if (!ttl.ok()) return ttl.status();
+  absl::StatusOr<WidgetTokenRequest> valid = ValidateWidgetTokenRequest(request);
+  if (!valid.ok()) return valid.status();
   if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kIssueWidgetToken,
                                                      request.app_id());
       !s.ok()) {
@@ -293,8 +255,9 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
       keyring_.Current(request.app_id(), keyring::SecretKind::kJwt);
   if (!secret.ok()) return secret.status();
 
+  crypto::WidgetClaims& claims = valid->claims;
   claims.issued_at = absl::ToUnixSeconds(clock_());
-  claims.expires_at = claims.issued_at + absl::ToInt64Seconds(*ttl);
+  claims.expires_at = claims.issued_at + absl::ToInt64Seconds(valid->ttl);
   absl::StatusOr<std::string> jwt = (*secret)->jwt_signer()->Sign(claims);
   if (!jwt.ok()) return jwt.status();
 

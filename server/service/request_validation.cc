@@ -1,7 +1,11 @@
 #include "server/service/request_validation.h"
 
+#include <optional>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "server/crypto/utf8.h"
+#include "server/keyring/app_id.h"
 
 namespace identity::service {
 namespace {
@@ -16,6 +20,15 @@ bool IsWhitespace(unsigned cp) {
   return cp == 0x20 || cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
          (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
          cp == 0x205f || cp == 0x3000;
+}
+
+// The claim in the request, if set, checked against the claim rules.
+absl::StatusOr<std::optional<absl::string_view>> OptionalClaim(absl::string_view field,
+                                                               bool has, const std::string& value,
+                                                               bool allow_empty) {
+  if (!has) return std::optional<absl::string_view>();
+  if (absl::Status s = ValidateIdentityClaim(field, value, allow_empty); !s.ok()) return s;
+  return std::optional<absl::string_view>(value);
 }
 
 }  // namespace
@@ -83,6 +96,45 @@ absl::StatusOr<absl::Duration> ValidateTtl(bool has_ttl, std::int64_t seconds,
         "ttl: must be 1..", absl::ToInt64Seconds(kMaxTokenTtl), " seconds; got ", seconds));
   }
   return absl::Seconds(seconds);
+}
+
+absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
+    const identity::v1::IssueWidgetTokenRequest& request) {
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
+
+  WidgetTokenRequest out;
+  out.claims.email = request.email();
+  out.claims.audience = request.app_id();
+  struct OptionalField {
+    absl::string_view name;
+    bool has;
+    const std::string& value;
+    bool allow_empty;
+    std::optional<absl::string_view>& claim;
+  };
+  const OptionalField optional_fields[] = {
+      {"name", request.has_name(), request.name(), true, out.claims.name},
+      {"account_id", request.has_account_id(), request.account_id(), false,
+       out.claims.account_id},
+      {"account_external_id", request.has_account_external_id(), request.account_external_id(),
+       false, out.claims.account_external_id},
+      {"contact_id", request.has_contact_id(), request.contact_id(), false,
+       out.claims.contact_id},
+      {"contact_external_id", request.has_contact_external_id(), request.contact_external_id(),
+       false, out.claims.contact_external_id},
+  };
+  for (const OptionalField& field : optional_fields) {
+    absl::StatusOr<std::optional<absl::string_view>> claim =
+        OptionalClaim(field.name, field.has, field.value, field.allow_empty);
+    if (!claim.ok()) return claim.status();
+    field.claim = *claim;
+  }
+  absl::StatusOr<absl::Duration> ttl =
+      ValidateTtl(request.has_ttl(), request.ttl().seconds(), request.ttl().nanos());
+  if (!ttl.ok()) return ttl.status();
+  out.ttl = *ttl;
+  return out;
 }
 
 }  // namespace identity::service

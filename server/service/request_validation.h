@@ -8,6 +8,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "identity/v1/identity.pb.h"
+#include "server/crypto/jwt_signer.h"
 
 namespace identity::service {
 
@@ -37,6 +39,22 @@ absl::Status ValidateIdentityClaim(absl::string_view field, absl::string_view va
 // ttl: unset means 600 s; else whole seconds in 1..900. `seconds` and `nanos`
 // are the google.protobuf.Duration fields.
 absl::StatusOr<absl::Duration> ValidateTtl(bool has_ttl, std::int64_t seconds, std::int32_t nanos);
+
+// What an IssueWidgetToken request asks for, once checked.
+struct WidgetTokenRequest {
+  // email, audience (the app_id) and the optional claims the request sets,
+  // as views into the request; issued_at and expires_at are left to the
+  // caller.
+  crypto::WidgetClaims claims;
+  absl::Duration ttl;
+};
+
+// Checks every field of an IssueWidgetToken request with the rules above, in
+// this order (the first broken rule is the error): app_id, email, name (may
+// be empty), account_id, account_external_id, contact_id,
+// contact_external_id (not empty when set), ttl.
+absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
+    const identity::v1::IssueWidgetTokenRequest& request);
 
 }  // namespace identity::service
 

@@ -82,6 +82,42 @@ TEST(AuditSinkSpecTest, OpensEveryKind) {
   }
 }
 
+TEST(AuditSinkSpecTest, ParsingSaysWhatTheValueNamesAndTouchesNothing) {
+  TempDir dir;
+  const std::string path = dir.File("not-created.log");
+  absl::StatusOr<AuditSinkSpec> spec = ParseAuditSinkSpec("file:" + path);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->type, AuditSinkSpec::Type::kFile);
+  EXPECT_EQ(spec->file_path, path);
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+
+  spec = ParseAuditSinkSpec("syslog+tcp://[::1]:6514");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->type, AuditSinkSpec::Type::kSyslog);
+  EXPECT_EQ(spec->syslog.transport, SyslogTransport::kTcp);
+  EXPECT_EQ(spec->syslog.host, "::1");
+  EXPECT_EQ(spec->syslog.port, 6514);
+
+  // Not resolved: a name that no resolver knows still parses.
+  spec = ParseAuditSinkSpec("syslog+udp://no-such-host.invalid:514");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->syslog.transport, SyslogTransport::kUdp);
+  EXPECT_EQ(spec->syslog.host, "no-such-host.invalid");
+  EXPECT_EQ(spec->syslog.port, 514);
+
+  spec = ParseAuditSinkSpec("syslog+unix:///dev/log");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->syslog.transport, SyslogTransport::kUnix);
+  EXPECT_EQ(spec->syslog.path, "/dev/log");
+
+  spec = ParseAuditSinkSpec("stdout");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->type, AuditSinkSpec::Type::kStdout);
+
+  EXPECT_THAT(std::string(ParseAuditSinkSpec("syslog+udp://h:0").status().message()),
+              HasSubstr("--audit_sink: \"syslog+udp://h:0\": the port must be 1..65535"));
+}
+
 TEST(FileSinkTest, AppendsLinesWithMode0600AndReopensAfterARename) {
   TempDir dir;
   const std::string path = dir.File("audit.log");

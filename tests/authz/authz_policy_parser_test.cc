@@ -89,6 +89,10 @@ INSTANTIATE_TEST_SUITE_P(
     Errors, AuthzPolicyParserErrorTest,
     ::testing::Values(
         BadPolicy{"{", "invalid JSON"}, BadPolicy{"[]", "(root): must be a JSON object"},
+        // nlohmann/json throws out_of_range, not parse_error, for a number
+        // too large for a double (found by tests/fuzz/authz_policy_fuzzer).
+        BadPolicy{R"({"rules": [], "n": 1e999})", "invalid JSON"},
+        BadPolicy{R"({"rules": [{"principals": [3e0900]}]})", "invalid JSON"},
         BadPolicy{"{}", "rules: is required"},
         BadPolicy{R"({"rules": [], "extra": 1})", "(root).extra: unknown key"},
         BadPolicy{R"({"rules": {}})", "rules: must be a list"},

@@ -418,7 +418,8 @@ TEST(CertificateReloadTest, NewServerCertificateIsServedWithoutRestart) {
 }
 
 // The policy file changes while the server runs: a good one applies; a bad one
-// is refused with a path-prefixed error and the last good policy stays.
+// (broken JSON, a bad rule, a number JSON parsers refuse) is refused with a
+// path-prefixed error and the last good policy stays.
 TEST(PolicyReloadTest, GoodPolicyAppliesBadPolicyKeepsTheLastGoodOne) {
   absl::StatusOr<std::unique_ptr<TestPki>> pki = TestPki::Create();
   ASSERT_TRUE(pki.ok()) << pki.status();
@@ -457,6 +458,17 @@ TEST(PolicyReloadTest, GoodPolicyAppliesBadPolicyKeepsTheLastGoodOne) {
   EXPECT_TRUE(Eventually([&] {
     return absl::StrContains((*server)->Logs(),
                              absl::StrCat(path, ": rules[0].allow_everything: unknown key"));
+  })) << (*server)->Logs();
+  EXPECT_EQ(rotate_code(), grpc::StatusCode::OK);
+
+  // A number too large for a double: nlohmann/json throws out_of_range for
+  // it, which escaped the parser and ended identityd from the reload thread
+  // (found by tests/fuzz/authz_policy_fuzzer).
+  ReplaceFile(path, R"({"rules": [], "max_calls": 1e999})");
+  EXPECT_TRUE(Eventually([&] {
+    return absl::StrContains((*server)->Logs(),
+                             absl::StrCat(path, ": invalid JSON: [json.exception.out_of_range.406] "
+                                                "number overflow parsing '1e999'"));
   })) << (*server)->Logs();
   EXPECT_EQ(rotate_code(), grpc::StatusCode::OK);
   // The last good policy still denies what it denied.

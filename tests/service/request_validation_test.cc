@@ -1,9 +1,10 @@
-// ValidateEmail / ValidateIdentityClaim / ValidateTtl: every bad-input class of
-// DESIGN.md §2 is INVALID_ARGUMENT, names the field first, and never repeats
-// the value (personal data).
+// ValidateEmail / ValidateIdentityClaim / ValidateTtl / ValidateWidgetTokenRequest:
+// every bad-input class of DESIGN.md §2 is INVALID_ARGUMENT, names the field
+// first, and never repeats the value (personal data).
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -212,6 +213,49 @@ TEST(ValidateTtlTest, RejectsFractionsOfASecond) {
     ExpectInvalid(ValidateTtl(true, 60, nanos).status(), "ttl", "whole number of seconds", "");
   }
   ExpectInvalid(ValidateTtl(true, 0, 500000000).status(), "ttl", "", "");
+}
+
+// ---- a whole IssueWidgetToken request ---------------------------------------
+
+identity::v1::IssueWidgetTokenRequest GoodTokenRequest() {
+  identity::v1::IssueWidgetTokenRequest request;
+  request.set_app_id("shop-main");
+  request.set_email("jane@example.com");
+  request.set_name("");
+  request.set_contact_id("c-77");
+  request.mutable_ttl()->set_seconds(300);
+  return request;
+}
+
+TEST(ValidateWidgetTokenRequestTest, ReturnsTheRequestsClaimsAndTtl) {
+  const identity::v1::IssueWidgetTokenRequest request = GoodTokenRequest();
+  absl::StatusOr<WidgetTokenRequest> valid = ValidateWidgetTokenRequest(request);
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_EQ(valid->claims.email, "jane@example.com");
+  EXPECT_EQ(valid->claims.audience, "shop-main");
+  EXPECT_EQ(valid->claims.name, std::optional<absl::string_view>(""));
+  EXPECT_EQ(valid->claims.contact_id, std::optional<absl::string_view>("c-77"));
+  EXPECT_FALSE(valid->claims.account_id.has_value());
+  EXPECT_FALSE(valid->claims.account_external_id.has_value());
+  EXPECT_FALSE(valid->claims.contact_external_id.has_value());
+  EXPECT_EQ(valid->ttl, absl::Seconds(300));
+}
+
+TEST(ValidateWidgetTokenRequestTest, NamesTheFirstBrokenRuleInFieldOrder) {
+  identity::v1::IssueWidgetTokenRequest request = GoodTokenRequest();
+  request.mutable_ttl()->set_seconds(0);
+  ExpectInvalid(ValidateWidgetTokenRequest(request).status(), "ttl", "1..900", "");
+  request.set_contact_external_id("");
+  ExpectInvalid(ValidateWidgetTokenRequest(request).status(), "contact_external_id",
+                "must not be empty", "");
+  request.set_account_id("bad\ncontrol");
+  ExpectInvalid(ValidateWidgetTokenRequest(request).status(), "account_id", "control",
+                "bad\ncontrol");
+  request.set_email("no-at-sign");
+  ExpectInvalid(ValidateWidgetTokenRequest(request).status(), "email", "exactly one '@'",
+                "no-at-sign");
+  request.set_app_id("");
+  ExpectInvalid(ValidateWidgetTokenRequest(request).status(), "app_id", "is required", "");
 }
 
 }  // namespace
