@@ -61,7 +61,6 @@ import tempfile
 import time
 
 APP_ID = "soak-widget"
-OPS = "spiffe://identityd.test/ops/alice"
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 60
 APPLY_TIMEOUT_S = 15   # a SIGHUP, policy or certificate change must show by then
