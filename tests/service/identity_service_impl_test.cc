@@ -472,7 +472,7 @@ TEST_F(IdentityServiceImplTest, BytesThatAreNotARequestAreInvalidArgumentNamingT
     std::string bytes;
   } bad_inputs[] = {
       {"not protobuf", std::string("\xff\xff\xff\xff", 4)},
-      {"truncated", std::string("\x0a\x10demo", 6)},
+      {"truncated", std::string("\x0a\x10" "demo", 6)},  // app_id of 16 bytes, 4 sent
   };
   using Method = grpc::ServerUnaryReactor* (IdentityServiceImpl::*)(
       grpc::CallbackServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*);
