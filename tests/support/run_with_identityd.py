@@ -4,7 +4,7 @@
 Used by ctest for tests written in other languages, so that each of them needs
 no knowledge of how to start the server:
 
-    run_with_identityd.py --identityd=PATH [--identityctl=PATH]
+    run_with_identityd.py --identityd=PATH [--identityctl=PATH] [--mtls]
                           [--server-flag=FLAG ...] [--no-insecure-loopback]
                           [--keep-stdout=PATH] -- COMMAND [ARG ...]
 
@@ -12,8 +12,9 @@ It makes a private temporary directory, generates fresh secrets (Python's
 `secrets` module) into files there (mode 0600), writes a config with three
 widgets, starts identityd on a free loopback port (--listen=127.0.0.1:0
 --port_file, plain text via --insecure_loopback unless --no-insecure-loopback
-is given, e.g. with TLS flags passed by --server-flag), runs COMMAND with these
-environment variables, then stops the server with SIGTERM and requires a clean
+is given, e.g. with TLS flags passed by --server-flag; --mtls serves mutual TLS
+as in production, see below), runs COMMAND with these environment variables,
+then stops the server with SIGTERM and requires a clean
 exit (status 0). With --keep-stdout, the server's standard output (e.g. its
 audit log, --audit_sink=stdout) is copied to PATH once it has stopped.
 These environment variables are set for COMMAND:
@@ -28,6 +29,17 @@ These environment variables are set for COMMAND:
   IDENTITYD_DIR                     the private directory (scratch space)
   IDENTITYD_PID                     the server's process id (e.g. to read its memory)
   IDENTITYCTL                       the identityctl binary, if --identityctl given
+
+With --mtls, identityd serves mutual TLS only (no --insecure_loopback), with
+the development PKI (scripts/lib/dev_pki.sh --foreign), a policy that grants
+the "ops" client (spiffe://identityd.test/ops/alice) every RPC on every widget,
+and a sealed state directory (scripts/lib/bench_pki.sh makes them), and also sets:
+
+  IDENTITYD_CA_FILE                 the CA that signed the server (and the clients)
+  IDENTITYD_CERT_FILE               the ops client's certificate
+  IDENTITYD_KEY_FILE                its private key
+  IDENTITYD_FOREIGN_CERT_FILE       the same principal signed by another CA
+  IDENTITYD_FOREIGN_KEY_FILE        (a client the server must refuse), its key
 
 Secret values are never printed. Exit status: COMMAND's, or 1 if the server
 failed to start or to stop cleanly. Every wait is bounded.
@@ -44,6 +56,7 @@ import sys
 import tempfile
 import time
 
+SCRIPTS_LIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "lib")
 START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 20
 COMMAND_TIMEOUT_S = 600
@@ -66,10 +79,37 @@ def server_log(workdir):
     return "".join(out)
 
 
+def make_mtls(identityd, workdir):
+    """Makes the PKI, policy and state directory of --mtls in WORKDIR/pki.
+
+    Returns (identityd flags, environment variables for COMMAND).
+    """
+    pki = os.path.join(workdir, "pki")
+    for script, extra in (("dev_pki.sh", "--foreign"), ("bench_pki.sh", identityd)):
+        made = subprocess.run([os.path.join(SCRIPTS_LIB, script), pki, extra], check=False,
+                              capture_output=True, text=True, timeout=START_TIMEOUT_S)
+        if made.returncode != 0:
+            raise RuntimeError("%s failed: %s%s" % (script, made.stdout, made.stderr))
+    flags = ["--tls_cert_file=" + os.path.join(pki, "server.pem"),
+             "--tls_key_file=" + os.path.join(pki, "server.key"),
+             "--tls_client_ca_file=" + os.path.join(pki, "ca.pem"),
+             "--authz_policy_file=" + os.path.join(pki, "policy.json"),
+             "--state_dir=" + os.path.join(pki, "state"),
+             "--master_key_file=" + os.path.join(pki, "master.key")]
+    env = {"IDENTITYD_CA_FILE": os.path.join(pki, "ca.pem"),
+           "IDENTITYD_CERT_FILE": os.path.join(pki, "ops.pem"),
+           "IDENTITYD_KEY_FILE": os.path.join(pki, "ops.key"),
+           "IDENTITYD_FOREIGN_CERT_FILE": os.path.join(pki, "foreign.pem"),
+           "IDENTITYD_FOREIGN_KEY_FILE": os.path.join(pki, "foreign.key")}
+    return flags, env
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--identityd", required=True)
     parser.add_argument("--identityctl")
+    parser.add_argument("--mtls", action="store_true",
+                        help="serve mutual TLS with the development PKI (see above)")
     parser.add_argument("--server-flag", action="append", default=[])
     parser.add_argument("--no-insecure-loopback", action="store_true",
                         help="do not pass --insecure_loopback (the server flags set up TLS)")
@@ -107,10 +147,11 @@ def main():
         with open(config_path, "w", encoding="utf-8") as f:
             json.dump(config, f, indent=2)
 
+        tls_flags, tls_env = make_mtls(args.identityd, workdir) if args.mtls else ([], {})
         port_file = os.path.join(workdir, "port")
         argv = [args.identityd, "--listen=127.0.0.1:0", "--port_file=" + port_file,
-                "--config=" + config_path] + args.server_flag
-        if not args.no_insecure_loopback:
+                "--config=" + config_path] + tls_flags + args.server_flag
+        if not (args.no_insecure_loopback or args.mtls):
             argv.append("--insecure_loopback")
         with open(os.path.join(workdir, "identityd.stdout"), "wb") as out, \
                 open(os.path.join(workdir, "identityd.stderr"), "wb") as err:
@@ -147,6 +188,7 @@ def main():
             "IDENTITYD_DIR": workdir,
             "IDENTITYD_PID": str(server.pid),
         })
+        env.update(tls_env)
         if args.identityctl:
             env["IDENTITYCTL"] = args.identityctl
         try:
