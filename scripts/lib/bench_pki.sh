@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # bench_pki.sh DIR IDENTITYD: what identityd (the binary IDENTITYD) needs to
 # serve mutual TLS to identity-bench, made in DIR (for scripts/bench's part 4
-# the bench.identity_bench_mtls_smoke test and the interop tests through
-# tests/support/run_with_identityd.py --mtls; throw-away, development only):
+# and the bench.identity_bench_mtls_smoke test; throw-away, development only):
 #   ca.pem, server.pem/.key, ops.pem/.key  scripts/lib/dev_pki.sh's CA, server
 #                  certificate (IP SAN 127.0.0.1) and client "ops", principal
 #                  spiffe://identityd.test/ops/alice (service.pem/.key too)

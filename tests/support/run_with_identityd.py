@@ -4,7 +4,7 @@
 Used by ctest for tests written in other languages, so that each of them needs
 no knowledge of how to start the server:
 
-    run_with_identityd.py --identityd=PATH [--identityctl=PATH] [--mtls]
+    run_with_identityd.py --identityd=PATH [--identityctl=PATH] [--mtls[=PKI_DIR]]
                           [--server-flag=FLAG ...] [--no-insecure-loopback]
                           [--keep-stdout=PATH] -- COMMAND [ARG ...]
 
@@ -30,10 +30,12 @@ These environment variables are set for COMMAND:
   IDENTITYD_PID                     the server's process id (e.g. to read its memory)
   IDENTITYCTL                       the identityctl binary, if --identityctl given
 
-With --mtls, identityd serves mutual TLS only (no --insecure_loopback), with
-the development PKI (scripts/lib/dev_pki.sh --foreign), a policy that grants
-the "ops" client (spiffe://identityd.test/ops/alice) every RPC on every widget,
-and a sealed state directory (scripts/lib/bench_pki.sh makes them), and also sets:
+With --mtls[=PKI_DIR], identityd serves mutual TLS only (no
+--insecure_loopback), with the development PKI in PKI_DIR (made by
+scripts/lib/dev_pki.sh PKI_DIR --foreign; without PKI_DIR, a new one in the
+private directory: ~0.6 s of openssl), a policy that grants the "ops" client
+(spiffe://identityd.test/ops/alice) every RPC on every widget, and a new sealed
+state directory, and also sets:
 
   IDENTITYD_CA_FILE                 the CA that signed the server (and the clients)
   IDENTITYD_CERT_FILE               the ops client's certificate
@@ -79,23 +81,42 @@ def server_log(workdir):
     return "".join(out)
 
 
-def make_mtls(identityd, workdir):
-    """Makes the PKI, policy and state directory of --mtls in WORKDIR/pki.
+# The policy of --mtls: the "ops" client may call every RPC for every widget
+# (the suites register widgets and rotate secrets).
+MTLS_POLICY = {"rules": [{"name": "the interop tests' ops client may call everything",
+                          "principals": ["spiffe://identityd.test/ops/alice"],
+                          "rpcs": ["*"], "app_ids": ["*"]}]}
+
+
+def make_mtls(identityd, workdir, pki):
+    """Sets up --mtls: the PKI `pki` (made in WORKDIR/pki if empty), and a policy,
+    master key and state directory of this server's own in WORKDIR.
 
     Returns (identityd flags, environment variables for COMMAND).
     """
-    pki = os.path.join(workdir, "pki")
-    for script, extra in (("dev_pki.sh", "--foreign"), ("bench_pki.sh", identityd)):
-        made = subprocess.run([os.path.join(SCRIPTS_LIB, script), pki, extra], check=False,
-                              capture_output=True, text=True, timeout=START_TIMEOUT_S)
-        if made.returncode != 0:
-            raise RuntimeError("%s failed: %s%s" % (script, made.stdout, made.stderr))
+    if not pki:
+        pki = os.path.join(workdir, "pki")
+        subprocess.run([os.path.join(SCRIPTS_LIB, "dev_pki.sh"), pki, "--foreign"], check=True,
+                       timeout=START_TIMEOUT_S)
+    policy = os.path.join(workdir, "policy.json")
+    with open(policy, "w", encoding="utf-8") as f:
+        json.dump(MTLS_POLICY, f)
+    master_key = os.path.join(workdir, "master.key")
+    state_dir = os.path.join(workdir, "state")
+    write_secret(master_key, secrets.token_hex(32))
+    # A server that serves TLS keeps its state sealed on disk; identityd makes a
+    # state directory only when asked to.
+    made = subprocess.run([identityd, "--init_state_dir", "--state_dir=" + state_dir,
+                           "--master_key_file=" + master_key],
+                          capture_output=True, text=True, timeout=START_TIMEOUT_S, check=False)
+    if made.returncode != 0:
+        raise RuntimeError("identityd --init_state_dir failed: " + made.stderr)
     flags = ["--tls_cert_file=" + os.path.join(pki, "server.pem"),
              "--tls_key_file=" + os.path.join(pki, "server.key"),
              "--tls_client_ca_file=" + os.path.join(pki, "ca.pem"),
-             "--authz_policy_file=" + os.path.join(pki, "policy.json"),
-             "--state_dir=" + os.path.join(pki, "state"),
-             "--master_key_file=" + os.path.join(pki, "master.key")]
+             "--authz_policy_file=" + policy,
+             "--state_dir=" + state_dir,
+             "--master_key_file=" + master_key]
     env = {"IDENTITYD_CA_FILE": os.path.join(pki, "ca.pem"),
            "IDENTITYD_CERT_FILE": os.path.join(pki, "ops.pem"),
            "IDENTITYD_KEY_FILE": os.path.join(pki, "ops.key"),
@@ -108,8 +129,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--identityd", required=True)
     parser.add_argument("--identityctl")
-    parser.add_argument("--mtls", action="store_true",
-                        help="serve mutual TLS with the development PKI (see above)")
+    parser.add_argument("--mtls", nargs="?", const="", default=None, metavar="PKI_DIR",
+                        help="serve mutual TLS with the development PKI in PKI_DIR "
+                             "(scripts/lib/dev_pki.sh DIR --foreign), or a new one (see above)")
     parser.add_argument("--server-flag", action="append", default=[])
     parser.add_argument("--no-insecure-loopback", action="store_true",
                         help="do not pass --insecure_loopback (the server flags set up TLS)")
@@ -147,11 +169,12 @@ def main():
         with open(config_path, "w", encoding="utf-8") as f:
             json.dump(config, f, indent=2)
 
-        tls_flags, tls_env = make_mtls(args.identityd, workdir) if args.mtls else ([], {})
+        tls_flags, tls_env = ([], {}) if args.mtls is None else make_mtls(
+            args.identityd, workdir, args.mtls)
         port_file = os.path.join(workdir, "port")
         argv = [args.identityd, "--listen=127.0.0.1:0", "--port_file=" + port_file,
                 "--config=" + config_path] + tls_flags + args.server_flag
-        if not (args.no_insecure_loopback or args.mtls):
+        if not args.no_insecure_loopback and args.mtls is None:
             argv.append("--insecure_loopback")
         with open(os.path.join(workdir, "identityd.stdout"), "wb") as out, \
                 open(os.path.join(workdir, "identityd.stderr"), "wb") as err:
