@@ -4,7 +4,8 @@
 // jsonwebtoken (the library the vendor's own snippet uses), and errors arrive
 // as grpc.status codes. Every call goes over mutual TLS, as to a production
 // identityd; clients without an acceptable certificate are refused at once
-// (UNAVAILABLE), not left waiting.
+// (UNAVAILABLE), not left waiting; plain text (IDENTITYD_INSECURE=1) reaches a
+// development identityd.
 //
 // ctest runs it (test interop.node) with `node --test`, through
 // tests/support/run_with_identityd.py --mtls, which starts the server with the
@@ -21,7 +22,7 @@ const jwt = require("jsonwebtoken");
 
 const grpc = require("@grpc/grpc-js");
 const {
-  connect, connectInsecure, unary, identityV1, status, TLS_FILE_VARS, INSECURE_VAR,
+  connect, connectInsecure, connectFromEnv, unary, identityV1, status, TLS_FILE_VARS, INSECURE_VAR,
 } = require("./identityd-client");
 
 const CALL_TIMEOUT_MS = 10000;
@@ -242,6 +243,21 @@ describe("identityd from Node.js", () => {
 
   test("a plain-text client is refused", async () => {
     await assertRefused(connectInsecure(env("IDENTITYD_TARGET")));
+  });
+
+  test("IDENTITYD_INSECURE=1 reaches an identityd started with --insecure_loopback", async () => {
+    const plain = connectFromEnv({
+      IDENTITYD_TARGET: env("IDENTITYD_INSECURE_TARGET"),
+      IDENTITYD_INSECURE: "1",
+    });
+    try {
+      const reply = await unary(plain, "IssueEmailHash", { app_id: appId, email: "jane@example.com" },
+        { timeoutMs: CALL_TIMEOUT_MS });
+      assert.equal(reply.email_hash,
+        vendorEmailHash(readSecret("IDENTITYD_EMAIL_HASH_SECRET_FILE"), "jane@example.com"));
+    } finally {
+      plain.close();
+    }
   });
 
   // Runs example.js with `environment`; resolves to { code, stdout, stderr }.

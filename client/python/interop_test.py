@@ -4,7 +4,8 @@ Python's own libraries accept: the email hash equals the vendor's Python
 snippet (hmac with bytes.fromhex), the JWT verifies with PyJWT, and errors
 arrive as grpc.StatusCode values. Every call goes over mutual TLS, as to a
 production identityd; clients without an acceptable certificate are refused
-at once (UNAVAILABLE), not left waiting.
+at once (UNAVAILABLE), not left waiting; plain text (IDENTITYD_INSECURE=1)
+reaches a development identityd.
 
 ctest runs it (test interop.python) with the client's virtualenv, through
 tests/support/run_with_identityd.py --mtls, which starts the server with the
@@ -219,6 +220,16 @@ class InteropTest(unittest.TestCase):
 
     def test_plain_text_client_is_refused(self):
         self.assert_refused(identityd_client.connect_insecure(env("IDENTITYD_TARGET")))
+
+    def test_plain_text_to_a_development_identityd(self):
+        """IDENTITYD_INSECURE=1 reaches an identityd started with --insecure_loopback."""
+        with identityd_client.connect_from_env({"IDENTITYD_TARGET": env("IDENTITYD_INSECURE_TARGET"),
+                                                "IDENTITYD_INSECURE": "1"}) as channel:
+            reply = identityd_client.stub(channel).IssueEmailHash(
+                identity_pb2.IssueEmailHashRequest(app_id=self.app_id, email="jane@example.com"),
+                timeout=CALL_TIMEOUT_S)
+        self.assertEqual(reply.email_hash, sign_message_with_hmac(
+            "jane@example.com", read_secret("IDENTITYD_EMAIL_HASH_SECRET_FILE")))
 
     def run_example(self, environ):
         return subprocess.run(

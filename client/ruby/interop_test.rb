@@ -4,7 +4,7 @@
 # (Debian's ruby-jwt), and errors arrive as GRPC::BadStatus subclasses. Every
 # call goes over mutual TLS, as to a production identityd; clients without an
 # acceptable certificate are refused at once (GRPC::Unavailable), not left
-# waiting.
+# waiting; plain text (IDENTITYD_INSECURE=1) reaches a development identityd.
 #
 # ctest runs it (test interop.ruby) through tests/support/run_with_identityd.py
 # --mtls, which starts the server with the development PKI and sets the
@@ -203,6 +203,16 @@ class InteropTest < Minitest::Test
 
   def test_plain_text_client_is_refused
     assert_refused(IdentitydClient.insecure_stub(env("IDENTITYD_TARGET")))
+  end
+
+  def test_plain_text_to_a_development_identityd
+    plain = IdentitydClient.stub_from_env(
+      "IDENTITYD_TARGET" => env("IDENTITYD_INSECURE_TARGET"), "IDENTITYD_INSECURE" => "1")
+    reply = plain.issue_email_hash(
+      Identity::V1::IssueEmailHashRequest.new(app_id: @app_id, email: "jane@example.com"),
+      deadline: Time.now + CALL_TIMEOUT_S)
+    assert_equal sign_message_with_hmac("jane@example.com", read_secret("IDENTITYD_EMAIL_HASH_SECRET_FILE")),
+                 reply.email_hash
   end
 
   def run_example(env)

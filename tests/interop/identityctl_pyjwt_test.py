@@ -203,5 +203,18 @@ class RefusedClientTest(unittest.TestCase):
         self.assertIn("pass --ca, --cert and --key", proc.stderr)
 
 
+class PlainTextTest(unittest.TestCase):
+    """--insecure reaches an identityd started with --insecure_loopback (development)."""
+
+    def test_plain_text_reaches_a_development_identityd(self):
+        proc = subprocess.run(
+            [IDENTITYCTL, "--target=" + os.environ["IDENTITYD_INSECURE_TARGET"], "--insecure",
+             "--output=json", "hash", APP_ID, "jane@example.com"],
+            capture_output=True, text=True, timeout=30, check=False)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(json.loads(proc.stdout)["email_hash"], sign_message_with_hmac(
+            "jane@example.com", read_secret("IDENTITYD_EMAIL_HASH_SECRET_FILE")))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

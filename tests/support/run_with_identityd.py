@@ -42,6 +42,9 @@ state directory, and also sets:
   IDENTITYD_KEY_FILE                its private key
   IDENTITYD_FOREIGN_CERT_FILE       the same principal signed by another CA
   IDENTITYD_FOREIGN_KEY_FILE        (a client the server must refuse), its key
+  IDENTITYD_INSECURE_TARGET         127.0.0.1:PORT of a second identityd serving
+                                    the same widgets in plain text
+                                    (--insecure_loopback), as for development
 
 Secret values are never printed. Exit status: COMMAND's, or 1 if the server
 failed to start or to stop cleanly. Every wait is bounded.
@@ -70,15 +73,51 @@ def write_secret(path, text):
         f.write(text + "\n")
 
 
-def server_log(workdir):
+def server_log(workdir, name="identityd"):
     out = []
-    for name in ("identityd.stdout", "identityd.stderr"):
+    for stream in ("stdout", "stderr"):
         try:
-            with open(os.path.join(workdir, name), encoding="utf-8", errors="replace") as f:
+            with open(os.path.join(workdir, "%s.%s" % (name, stream)), encoding="utf-8",
+                      errors="replace") as f:
                 out.append(f.read())
         except OSError:
             pass
     return "".join(out)
+
+
+def start_server(argv, workdir, name):
+    """Starts identityd (argv, without --listen and --port_file) on a free loopback
+    port, its output in WORKDIR/NAME.stdout and .stderr. Returns (process, port),
+    port None if it did not start within START_TIMEOUT_S."""
+    port_file = os.path.join(workdir, name + ".port")
+    argv = argv[:1] + ["--listen=127.0.0.1:0", "--port_file=" + port_file] + argv[1:]
+    with open(os.path.join(workdir, name + ".stdout"), "wb") as out, \
+            open(os.path.join(workdir, name + ".stderr"), "wb") as err:
+        server = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            with open(port_file, encoding="ascii") as f:
+                text = f.read().strip()
+            if text.isdigit() and int(text) > 0:
+                return server, int(text)
+        except OSError:
+            pass
+        if server.poll() is not None:
+            break
+        time.sleep(0.01)
+    return server, None
+
+
+def stop_server(server):
+    """Stops identityd with SIGTERM; returns its exit status (None: it did not stop)."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        return server.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        sys.stderr.write("run_with_identityd: identityd did not stop within %ds\n"
+                         % STOP_TIMEOUT_S)
+        return None
 
 
 # The policy of --mtls: the "ops" client may call every RPC for every widget
@@ -144,7 +183,7 @@ def main():
         parser.error("missing COMMAND after --")
 
     workdir = tempfile.mkdtemp(prefix="identityd-interop-")
-    server = None
+    servers = []
     try:
         app_id = "interop-both"
         hash_secret_file = os.path.join(workdir, "email_hash.secret")
@@ -169,39 +208,34 @@ def main():
         with open(config_path, "w", encoding="utf-8") as f:
             json.dump(config, f, indent=2)
 
-        tls_flags, tls_env = ([], {}) if args.mtls is None else make_mtls(
-            args.identityd, workdir, args.mtls)
-        port_file = os.path.join(workdir, "port")
-        argv = [args.identityd, "--listen=127.0.0.1:0", "--port_file=" + port_file,
-                "--config=" + config_path] + tls_flags + args.server_flag
-        if not args.no_insecure_loopback and args.mtls is None:
-            argv.append("--insecure_loopback")
-        with open(os.path.join(workdir, "identityd.stdout"), "wb") as out, \
-                open(os.path.join(workdir, "identityd.stderr"), "wb") as err:
-            server = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        def serve(name, argv):
+            server, port = start_server(argv, workdir, name)
+            servers.append((name, server))
+            if port is None:
+                sys.stderr.write("run_with_identityd: %s did not start; its log:\n" % name)
+                sys.stderr.write(server_log(workdir, name))
+            return server, port
 
-        deadline = time.monotonic() + START_TIMEOUT_S
-        port = None
-        while time.monotonic() < deadline:
-            try:
-                with open(port_file, encoding="ascii") as f:
-                    text = f.read().strip()
-                if text.isdigit() and int(text) > 0:
-                    port = int(text)
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None:
-                break
-            time.sleep(0.01)
-        if port is None:
-            sys.stderr.write("run_with_identityd: identityd did not start; its log:\n")
-            sys.stderr.write(server_log(workdir))
+        argv = [args.identityd, "--config=" + config_path] + args.server_flag
+        tls_env = {}
+        if args.mtls is not None:
+            tls_flags, tls_env = make_mtls(args.identityd, workdir, args.mtls)
+            argv += tls_flags
+        elif not args.no_insecure_loopback:
+            argv.append("--insecure_loopback")
+        main_server, main_port = serve("identityd", argv)
+        if main_port is None:
             return 1
+        if args.mtls is not None:
+            _, plain_port = serve("identityd-plain", [args.identityd, "--config=" + config_path,
+                                                      "--insecure_loopback"])
+            if plain_port is None:
+                return 1
+            tls_env["IDENTITYD_INSECURE_TARGET"] = "127.0.0.1:%d" % plain_port
 
         env = dict(os.environ)
         env.update({
-            "IDENTITYD_TARGET": "127.0.0.1:%d" % port,
+            "IDENTITYD_TARGET": "127.0.0.1:%d" % main_port,
             "IDENTITYD_APP_ID": app_id,
             "IDENTITYD_EMAIL_HASH_SECRET_FILE": hash_secret_file,
             "IDENTITYD_JWT_SECRET_FILE": jwt_secret_file,
@@ -209,7 +243,7 @@ def main():
             "IDENTITYD_HASH_ONLY_SECRET_FILE": hash_only_file,
             "IDENTITYD_JWT_ONLY_APP_ID": "interop-jwt-only",
             "IDENTITYD_DIR": workdir,
-            "IDENTITYD_PID": str(server.pid),
+            "IDENTITYD_PID": str(main_server.pid),
         })
         env.update(tls_env)
         if args.identityctl:
@@ -221,27 +255,23 @@ def main():
             sys.stderr.write("run_with_identityd: the test command timed out\n")
             status = 1
 
-        server.send_signal(signal.SIGTERM)
-        try:
-            code = server.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            sys.stderr.write("run_with_identityd: identityd did not stop within %ds\n"
-                             % STOP_TIMEOUT_S)
-            code = None
+        codes = {name: stop_server(server) for name, server in servers}
         if args.keep_stdout:
             shutil.copyfile(os.path.join(workdir, "identityd.stdout"), args.keep_stdout)
-        if code != 0:
-            sys.stderr.write("run_with_identityd: identityd exited with %r; its log:\n" % code)
-            sys.stderr.write(server_log(workdir))
-            return 1
+        for name, code in codes.items():
+            if code != 0:
+                sys.stderr.write("run_with_identityd: %s exited with %r; its log:\n" % (name, code))
+                sys.stderr.write(server_log(workdir, name))
+                return 1
         if status != 0:
             sys.stderr.write("run_with_identityd: test failed; identityd log:\n")
             sys.stderr.write(server_log(workdir))
         return status
     finally:
-        if server is not None and server.poll() is None:
-            server.kill()
-            server.wait()
+        for _, server in servers:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -3,7 +3,8 @@
 // snippet (crypto/hmac with hex.DecodeString), the JWT verifies with
 // golang-jwt/jwt/v5, and errors arrive as gRPC status codes. Every call goes
 // over mutual TLS, as to a production identityd; clients without an acceptable
-// certificate are refused at once (codes.Unavailable), not left waiting.
+// certificate are refused at once (codes.Unavailable), not left waiting; plain
+// text (IDENTITYD_INSECURE=1) reaches a development identityd.
 //
 // ctest runs it (test interop.go) through tests/support/run_with_identityd.py
 // --mtls, which starts the server with the development PKI and sets the
@@ -434,6 +435,29 @@ func TestPlainTextClientIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertRefused(t, closeWithTest(t, conn))
+}
+
+// TestPlainTextToADevelopmentIdentityd: IDENTITYD_INSECURE=1 reaches an
+// identityd started with --insecure_loopback.
+func TestPlainTextToADevelopmentIdentityd(t *testing.T) {
+	t.Setenv(identityclient.TargetEnv, env(t, "IDENTITYD_INSECURE_TARGET"))
+	t.Setenv(identityclient.InsecureEnv, "1")
+	for _, name := range []string{identityclient.CAFileEnv, identityclient.CertFileEnv, identityclient.KeyFileEnv} {
+		t.Setenv(name, "")
+	}
+	conn, err := identityclient.DialFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := closeWithTest(t, conn).IssueEmailHash(callCtx(t), &identityv1.IssueEmailHashRequest{
+		AppId: env(t, "IDENTITYD_APP_ID"), Email: "jane@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := signMessageWithHMAC("jane@example.com", secret(t, "IDENTITYD_EMAIL_HASH_SECRET_FILE"))
+	if reply.GetEmailHash() != *want {
+		t.Errorf("email_hash = %q, want %q", reply.GetEmailHash(), *want)
+	}
 }
 
 // TestExampleProgram runs cmd/example, the program the README shows, against

@@ -59,7 +59,7 @@ import org.junit.jupiter.api.Test;
  * com.auth0:java-jwt, and errors arrive as {@link Status.Code} values. Every
  * call goes over mutual TLS, as to a production identityd; clients without an
  * acceptable certificate are refused at once ({@code UNAVAILABLE}), not left
- * waiting.
+ * waiting; plain text (IDENTITYD_INSECURE=1) reaches a development identityd.
  *
  * <p>ctest runs it (test interop.java) with the JUnit Console Launcher and
  * tests/support/run_with_identityd.py --mtls, which starts the server with the
@@ -321,6 +321,26 @@ class InteropTest {
   @Test
   void plainTextClientIsRefused() throws InterruptedException {
     assertRefused(IdentityChannels.insecure(env("IDENTITYD_TARGET")));
+  }
+
+  /** IDENTITYD_INSECURE=1 reaches an identityd started with --insecure_loopback. */
+  @Test
+  void plainTextToADevelopmentIdentityd() throws Exception {
+    ManagedChannel plain =
+        IdentityChannels.fromEnvironment(
+            Map.of("IDENTITYD_TARGET", env("IDENTITYD_INSECURE_TARGET"), "IDENTITYD_INSECURE", "1"));
+    try {
+      IssueEmailHashResponse reply =
+          IdentityServiceGrpc.newBlockingStub(plain)
+              .withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .issueEmailHash(
+                  IssueEmailHashRequest.newBuilder().setAppId(appId).setEmail("jane@example.com").build());
+      assertEquals(
+          vendorEmailHash("jane@example.com", readSecret("IDENTITYD_EMAIL_HASH_SECRET_FILE")),
+          reply.getEmailHash());
+    } finally {
+      plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   /** Example, the program the README shows, works against the same server. */
