@@ -186,8 +186,13 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
       [this, context, reactor, response, audit, messages, caller = *std::move(caller)] {
         // The call may have waited in the queue, or for a slow audit sink.
         const auto abandoned = [context] { return context->IsCancelled(); };
+        const auto chrono_deadline = context->deadline();
+        const absl::Time deadline =
+            chrono_deadline == std::chrono::system_clock::time_point::max()
+                ? absl::InfiniteFuture()
+                : absl::FromChrono(chrono_deadline);
         absl::Status status = HandleRotateSecret(caller, messages->request, messages->response,
-                                                 *audit, abandoned);
+                                                 *audit, abandoned, deadline);
         if (status.ok()) status = SerializeResponse(messages->response, *response);
         audit->Finish(status);
         reactor->Finish(ToGrpcStatus(status));
@@ -276,7 +281,8 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
                                                      const RotateSecretRequest& request,
                                                      RotateSecretResponse& response,
                                                      CallAudit& audit,
-                                                     const std::function<bool()>& abandoned) {
+                                                     const std::function<bool()>& abandoned,
+                                                     absl::Time deadline) {
   audit::AuditEvent& event = audit.event();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
@@ -323,7 +329,8 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
     return absl::OkStatus();
   };
   absl::StatusOr<RotationResult> result =
-      rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version, record);
+      rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version, record,
+                      deadline);
   if (!result.ok()) return result.status();
 
   response.set_version(result->version);
