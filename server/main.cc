@@ -44,6 +44,20 @@ ABSL_FLAG(std::string, state_dir, "",
           "Directory holding every widget's secrets, sealed under the master key; made once with "
           "--init_state_dir, never at start. Without it state is in memory only, which is "
           "allowed only with --insecure_loopback (see README, \"State directory\").");
+ABSL_FLAG(std::string, etcd_endpoints, "",
+          "Keep the state in etcd instead of --state_dir, shared by every replica: the "
+          "members' URLs, https://HOST:PORT[,...] (http:// is accepted with a warning, for "
+          "development). Values are sealed under the master key as in a state directory "
+          "(see README, \"Running replicas\").");
+ABSL_FLAG(std::string, etcd_prefix, "/identityd/",
+          "Prefix of identityd's keys in etcd; must end with '/'. Replicas sharing widgets use "
+          "the same prefix and master key.");
+ABSL_FLAG(std::string, etcd_ca_file, "",
+          "PEM CA certificate(s) that sign the etcd members' certificates (https:// endpoints); "
+          "default: the system's roots.");
+ABSL_FLAG(std::string, etcd_cert_file, "",
+          "PEM client certificate identityd presents to etcd (with --etcd_key_file).");
+ABSL_FLAG(std::string, etcd_key_file, "", "PEM private key of --etcd_cert_file.");
 ABSL_FLAG(bool, init_state_dir, false,
           "Make a new state directory at --state_dir (which must not exist yet) for the master "
           "key, then exit without serving: `identityd --init_state_dir --state_dir=DIR "
@@ -157,15 +171,25 @@ int Run() {
   if (previous_versions < 0) return Fail("--previous_versions must be 0..99");
   keyring::Keyring keyring;
   // The store first, then the config's seeds for widgets it does not know.
-  absl::StatusOr<std::unique_ptr<store::SecretStore>> store = BootstrapState(
-      {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_master_key_file),
-       static_cast<std::size_t>(previous_versions), (*security)->plaintext()},
-      config.has_value() ? &*config : nullptr, config_path, keyring, absl::Now());
-  if (!store.ok()) return Fail(store.status().message());
+  StateOptions state_options{absl::GetFlag(FLAGS_state_dir),
+                              absl::GetFlag(FLAGS_master_key_file),
+                              static_cast<std::size_t>(previous_versions),
+                              (*security)->plaintext(),
+                              absl::GetFlag(FLAGS_etcd_endpoints),
+                              absl::GetFlag(FLAGS_etcd_prefix),
+                              absl::GetFlag(FLAGS_etcd_ca_file),
+                              absl::GetFlag(FLAGS_etcd_cert_file),
+                              absl::GetFlag(FLAGS_etcd_key_file)};
+  absl::StatusOr<BootstrappedState> state =
+      BootstrapState(state_options, config.has_value() ? &*config : nullptr, config_path,
+                     keyring, absl::Now());
+  // Declared after the keyring, so destroyed first: the follower stops
+  // installing before the keyring goes.
+  if (!state.ok()) return Fail(state.status().message());
 
 
   service::IdentityServiceImpl service(
-      keyring, **store,
+      keyring, *state->store,
       service::AccessControl{
           &(*security)->authorizer(), (*security)->rate_limiter(),
           static_cast<std::size_t>((*security)->limits().max_metadata_bytes)},

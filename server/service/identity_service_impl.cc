@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -186,11 +187,15 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
       [this, context, reactor, response, audit, messages, caller = *std::move(caller)] {
         // The call may have waited in the queue, or for a slow audit sink.
         const auto abandoned = [context] { return context->IsCancelled(); };
+        // The store's calls end a little before the caller's deadline, so
+        // that the reply (UNAVAILABLE, or the outcome found) still reaches
+        // the caller rather than its own DEADLINE_EXCEEDED.
         const auto chrono_deadline = context->deadline();
-        const absl::Time deadline =
-            chrono_deadline == std::chrono::system_clock::time_point::max()
-                ? absl::InfiniteFuture()
-                : absl::FromChrono(chrono_deadline);
+        absl::Time deadline = absl::InfiniteFuture();
+        if (chrono_deadline != std::chrono::system_clock::time_point::max()) {
+          deadline = absl::FromChrono(chrono_deadline);
+          deadline -= std::min(absl::Milliseconds(250), (deadline - absl::Now()) / 10);
+        }
         absl::Status status = HandleRotateSecret(caller, messages->request, messages->response,
                                                  *audit, abandoned, deadline);
         if (status.ok()) status = SerializeResponse(messages->response, *response);
