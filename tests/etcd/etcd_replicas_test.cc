@@ -390,5 +390,54 @@ TEST_F(EtcdReplicasTest, ReplicaKilledDuringRotationsConvergesAfterRestart) {
   ExpectConverged(stored);
 }
 
+TEST_F(EtcdReplicasTest, ImportCopiesAStateDirectoryOnceAndNeverOverwritesANewerVersion) {
+  ::identity::testing::TempDir work;
+  const std::string state_dir = work.File("state");
+  absl::StatusOr<RunResult> init = IdentitydProcess::InitStateDir(state_dir, master_key_);
+  ASSERT_TRUE(init.ok() && init->exit.exit_code == 0);
+  std::string embedded_hash;
+  {
+    IdentitydProcess::Options options;
+    options.write_config = false;
+    options.state_dir = state_dir;
+    options.master_key_hex = master_key_;
+    absl::StatusOr<std::unique_ptr<IdentitydProcess>> one = IdentitydProcess::Start(options);
+    ASSERT_TRUE(one.ok()) << one.status();
+    std::unique_ptr<client::IdentityClient> c = NewClient((*one)->target(), absl::Seconds(5));
+    for (std::uint64_t v = 0; v < 3; ++v) ASSERT_TRUE(Rotate(*c, v).ok());
+    absl::StatusOr<v1::IssueEmailHashResponse> hash = c->IssueEmailHash(kApp, kEmail);
+    ASSERT_TRUE(hash.ok());
+    embedded_hash = hash->email_hash();
+    ASSERT_TRUE((*one)->Stop().ok());
+  }
+  const std::string key_file = work.File("master.key");
+  ::identity::testing::WriteFileOrDie(key_file, master_key_ + "\n");
+  const std::vector<std::string> import = {
+      ::identity::testing::IdentitydPath(), absl::StrCat("--import_state_dir=", state_dir),
+      absl::StrCat("--etcd_endpoints=", cluster_->endpoints()), "--etcd_prefix=/test/",
+      absl::StrCat("--master_key_file=", key_file)};
+  for (int run = 0; run < 2; ++run) {
+    absl::StatusOr<RunResult> r = ::identity::testing::RunProgram(import, work.path());
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->exit.exit_code, 0) << r->stderr_text;
+    EXPECT_THAT(r->stderr_text + r->stdout_text,
+                HasSubstr(run == 0 ? "1 copied, 0 updated, 0 already there"
+                                   : "0 copied, 0 updated, 1 already there"));
+  }
+  StartReplica();
+  EXPECT_EQ(ServedVersion(replicas_[0]), 3u);
+  absl::StatusOr<v1::IssueEmailHashResponse> hash = replicas_[0].client->IssueEmailHash(kApp, kEmail);
+  ASSERT_TRUE(hash.ok());
+  EXPECT_EQ(hash->email_hash(), embedded_hash);
+  // Rotated in etcd since: a later import leaves it alone and says so.
+  ASSERT_TRUE(Rotate(*replicas_[0].client, 3).ok());
+  absl::StatusOr<RunResult> again = ::identity::testing::RunProgram(import, work.path());
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->exit.exit_code, 0);
+  EXPECT_THAT(again->stderr_text + again->stdout_text,
+              HasSubstr("widget widget-1: NOT copied: etcd holds email_hash version 4"));
+  EXPECT_EQ(StoredVersion(replicas_[0]), 4u);
+}
+
 }  // namespace
 }  // namespace identity

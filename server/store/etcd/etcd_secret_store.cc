@@ -775,7 +775,71 @@ void EtcdSecretStore::KeeperLoop() {
 
 absl::StatusOr<EtcdSecretStore::ImportResult> EtcdSecretStore::ImportWidget(
     const StoredWidget& widget, absl::Time deadline, std::string* why) {
-  return absl::UnimplementedError("ImportWidget: not yet");
+  if (absl::Status s = keyring::ValidateAppId(widget.app_id); !s.ok()) return s;
+  std::vector<WidgetFileEntry> entries;
+  for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
+    for (const StoredSecret& secret : widget.secrets) {
+      if (secret.kind != kind) continue;
+      absl::StatusOr<WidgetFileEntry> sealed = SealEntry(*aead_, widget.app_id, secret);
+      if (!sealed.ok()) return sealed.status();
+      entries.push_back(*std::move(sealed));
+    }
+  }
+  const std::string key = WidgetKey(widget.app_id);
+  absl::StatusOr<RangeResponse> read = ReadKey(key, deadline);
+  if (!read.ok()) return read.status();
+  TxnRequest txn;
+  ImportResult result = ImportResult::kCreated;
+  if (read->kvs().empty()) {
+    AddCompare(txn, key, Compare::CREATE, 0);
+  } else {
+    absl::StatusOr<CachedWidget> held =
+        Decode(key, read->kvs(0).value(), read->kvs(0).mod_revision(), nullptr);
+    if (!held.ok()) return held.status();
+    absl::StatusOr<std::vector<StoredSecret>> held_secrets =
+        OpenAll(widget.app_id, held->entries, /*current_only=*/true);
+    if (!held_secrets.ok()) return held_secrets.status();
+    // etcd's current version of each kind must be one the state directory
+    // holds too, with the same key; then the directory is at least as new.
+    bool same = held->entries.size() == widget.secrets.size();
+    for (const StoredSecret& current : *held_secrets) {
+      const StoredSecret* match = nullptr;
+      std::uint64_t newest_here = 0;
+      for (const StoredSecret& mine : widget.secrets) {
+        if (mine.kind != current.kind) continue;
+        newest_here = std::max(newest_here, mine.version);
+        if (mine.version == current.version) match = &mine;
+      }
+      if (match == nullptr || match->key.view() != current.key.view()) {
+        *why = absl::StrCat("etcd holds ", keyring::SecretKindName(current.kind), " version ",
+                            current.version, ", which the state directory ",
+                            match == nullptr ? "does not have" : "has with another key",
+                            " (rotated in etcd since?); left as it is");
+        return ImportResult::kRefused;
+      }
+      if (newest_here != current.version) same = false;
+    }
+    for (const StoredSecret& mine : widget.secrets) {
+      if (CurrentVersionOf(held->entries, mine.kind, Itself) == 0) same = false;
+    }
+    if (same) return ImportResult::kUnchanged;
+    AddCompare(txn, key, Compare::MOD, held->mod_revision);
+    result = ImportResult::kUpdated;
+  }
+  absl::StatusOr<std::string> rotation_id = NewRotationId();
+  if (!rotation_id.ok()) return rotation_id.status();
+  AddPut(txn, key, EncodeEtcdWidgetValue(*rotation_id, WidgetFileContents{widget.app_id, entries}));
+  EtcdClient::TxnOutcome outcome = client_->Txn(txn, deadline);
+  if (!outcome.status.ok()) {
+    // Safe to run the import again: it compares before it writes.
+    return absl::UnavailableError(absl::StrCat("writing ", key, ": ", outcome.status.message(),
+                                               "; run the import again to finish"));
+  }
+  if (!outcome.response.succeeded()) {
+    *why = "changed in etcd during the import; left as it is (run the import again)";
+    return ImportResult::kRefused;
+  }
+  return result;
 }
 
 }  // namespace identity::store::etcd

@@ -118,14 +118,15 @@ class EtcdSecretStore final : public SecretStore {
   // What ImportWidget did.
   enum class ImportResult {
     kCreated,    // etcd did not know the widget: it holds it now
+    kUpdated,    // etcd held an older state of it (each kind's current version
+                 // is in `widget`'s history, same key): it holds `widget` now
     kUnchanged,  // etcd holds exactly these versions already
-    kRefused,    // etcd holds a newer or different version: left as it is
+    kRefused,    // etcd holds a newer or a different version: left as it is
   };
-  // Copies `widget` (every kept version) into etcd unless etcd already holds
-  // the widget: the one-shot move from a state directory (identityd
-  // --import_state_dir). Idempotent: a second run finds the same versions
-  // (kUnchanged); a widget rotated in etcd since is never overwritten
-  // (kRefused, with the reason in `why`).
+  // Copies `widget` (every kept version, sealed anew) into etcd: the one-shot
+  // move from a state directory (identityd --import_state_dir). Idempotent:
+  // a second run finds the same versions (kUnchanged); a widget rotated in
+  // etcd since is never overwritten (kRefused, with the reason in `why`).
   absl::StatusOr<ImportResult> ImportWidget(const StoredWidget& widget, absl::Time deadline,
                                             std::string* why);
 
