@@ -526,7 +526,7 @@ WidgetInfo EtcdSecretStore::Describe(absl::string_view app_id,
 
 absl::StatusOr<WidgetInfo> EtcdSecretStore::GetWidget(absl::string_view app_id) const {
   const std::string key = WidgetKey(app_id);
-  absl::StatusOr<RangeResponse> read = ReadKey(key, absl::Now() + options_.call_timeout);
+  absl::StatusOr<RangeResponse> read = ReadKey(key, absl::Now() + options_.view_timeout);
   if (!read.ok()) {
     return absl::UnavailableError(absl::StrCat("reading ", key, ": ", read.status().message()));
   }
@@ -546,7 +546,7 @@ absl::StatusOr<std::vector<WidgetInfo>> EtcdSecretStore::ListWidgets(
                                       : absl::StrCat(WidgetKey(start_after), std::string(1, '\0')));
   request.set_range_end(PrefixRangeEnd(widget_prefix_));
   request.set_limit(static_cast<std::int64_t>(std::min<std::size_t>(limit, 1 << 20)));
-  absl::StatusOr<RangeResponse> read = client_->Range(request, absl::Now() + options_.call_timeout);
+  absl::StatusOr<RangeResponse> read = client_->Range(request, absl::Now() + options_.view_timeout);
   if (!read.ok()) {
     return absl::UnavailableError(
         absl::StrCat("listing ", widget_prefix_, ": ", read.status().message()));

@@ -59,6 +59,10 @@ class EtcdSecretStore final : public SecretStore {
     // The longest a store operation may take when its caller gives no
     // earlier deadline (start-up reads, the widget views, seeding).
     absl::Duration call_timeout = absl::Seconds(5);
+    // The longest GetWidget and ListWidgets wait for etcd: identityd serves
+    // them on gRPC's callback threads, which issue calls share, so a slow
+    // etcd must not hold those threads long.
+    absl::Duration view_timeout = absl::Seconds(1);
     // Silence on the watch stream after which its member is given up for
     // another (a progress request goes out every stall_timeout / 3).
     absl::Duration stall_timeout = absl::Seconds(3);
@@ -98,7 +102,8 @@ class EtcdSecretStore final : public SecretStore {
                                    const StoredSecret& next, absl::Time deadline) override;
   absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view app_id, keyring::SecretKind kind,
                                                absl::Time deadline) const override;
-  // Linearizable reads of etcd (not the replica's memory).
+  // Linearizable reads of etcd (not the replica's memory), within
+  // view_timeout; kUnavailable if etcd does not answer in time.
   absl::StatusOr<WidgetInfo> GetWidget(absl::string_view app_id) const override;
   absl::StatusOr<std::vector<WidgetInfo>> ListWidgets(absl::string_view start_after,
                                                       std::size_t limit) const override;
