@@ -30,6 +30,7 @@
 #include "tests/store/store_test_util.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/identityd_process.h"
+#include "tests/support/test_pki.h"
 
 namespace identity {
 namespace {
@@ -453,6 +454,54 @@ TEST_F(EtcdReplicasTest, LostAnswersAreSettledOrReportedUnknown) {
   EXPECT_GE(stored, 1u + ok);
   EXPECT_LE(stored, 1u + ok + unknown + client_deadline);
   ExpectConverged(stored);
+}
+
+// etcd with client certificates (https://, --client-cert-auth): replicas with
+// --etcd_ca_file, --etcd_cert_file and --etcd_key_file share rotations; one
+// without a client certificate cannot start.
+TEST(EtcdTlsTest, ReplicasReachATlsClusterWithClientCertificates) {
+  absl::StatusOr<std::unique_ptr<::identity::testing::TestPki>> pki =
+      ::identity::testing::TestPki::Create();
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> cluster = EtcdCluster::Start(
+      3, EtcdCluster::Tls{(*pki)->Cert("ca"), (*pki)->Cert("server"), (*pki)->Key("server"),
+                          (*pki)->Cert("ops"), (*pki)->Key("ops")});
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  const std::string master_key = IdentitydProcess::NewMasterKeyHex();
+  auto options = [&](bool with_client_cert) {
+    IdentitydProcess::Options o;
+    o.write_config = false;
+    o.master_key_hex = master_key;
+    o.extra_flags = {absl::StrCat("--etcd_endpoints=", (*cluster)->endpoints()),
+                     absl::StrCat("--etcd_ca_file=", (*pki)->Cert("ca"))};
+    if (with_client_cert) {
+      o.extra_flags.push_back(absl::StrCat("--etcd_cert_file=", (*pki)->Cert("service")));
+      o.extra_flags.push_back(absl::StrCat("--etcd_key_file=", (*pki)->Key("service")));
+    }
+    return o;
+  };
+  absl::StatusOr<std::unique_ptr<IdentitydProcess>> a = IdentitydProcess::Start(options(true));
+  ASSERT_TRUE(a.ok()) << a.status();
+  absl::StatusOr<std::unique_ptr<IdentitydProcess>> b = IdentitydProcess::Start(options(true));
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_THAT((*a)->Logs(), ::testing::Not(HasSubstr("plain http://")));
+  client::ClientOptions ca = client::ClientOptions::Insecure((*a)->target());
+  client::ClientOptions cb = client::ClientOptions::Insecure((*b)->target());
+  std::unique_ptr<client::IdentityClient> to_a = *client::IdentityClient::Create(ca);
+  std::unique_ptr<client::IdentityClient> to_b = *client::IdentityClient::Create(cb);
+  v1::RotateSecretRequest request;
+  request.set_app_id(kApp);
+  request.set_kind(v1::SECRET_KIND_EMAIL_HASH);
+  request.set_generate(true);
+  ASSERT_TRUE(to_a->RotateSecret(request).ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  absl::StatusOr<v1::IssueEmailHashResponse> hash = to_b->IssueEmailHash(kApp, kEmail);
+  while (!hash.ok() && absl::Now() < deadline) hash = to_b->IssueEmailHash(kApp, kEmail);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_EQ(hash->secret_version(), 1u);
+  absl::StatusOr<RunResult> refused = IdentitydProcess::StartExpectingFailure(options(false));
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_THAT(refused->stderr_text + refused->stdout_text, HasSubstr("refusing to start"));
 }
 
 TEST_F(EtcdReplicasTest, ImportCopiesAStateDirectoryOnceAndNeverOverwritesANewerVersion) {

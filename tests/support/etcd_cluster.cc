@@ -19,7 +19,8 @@ constexpr char kEtcdctl[] = "/usr/bin/etcdctl";
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(int size) {
+absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(int size,
+                                                                std::optional<Tls> tls) {
   struct stat st;
   if (::stat(kEtcd, &st) != 0 || ::stat(kEtcdctl, &st) != 0) {
     return absl::FailedPreconditionError(
@@ -27,6 +28,7 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(int size) {
         "does)");
   }
   std::unique_ptr<EtcdCluster> cluster(new EtcdCluster());
+  cluster->tls_ = std::move(tls);
   std::vector<std::string> peers;
   for (int i = 0; i < size; ++i) {
     Member member;
@@ -54,17 +56,24 @@ EtcdCluster::~EtcdCluster() {
 
 absl::Status EtcdCluster::Launch(int i) {
   Member& m = members_[i];
-  const std::string client = absl::StrCat("http://127.0.0.1:", m.client_port);
+  const std::string client = endpoint(i);
   const std::string peer = absl::StrCat("http://127.0.0.1:", m.peer_port);
   // Short heartbeat and election timeouts: a lost leader is replaced in about
   // a second (the defaults are 100 ms and 1 s already; kept explicit).
+  std::vector<std::string> argv = {
+      kEtcd, "--name", m.name, "--data-dir", dir_.File(m.name), "--listen-client-urls", client,
+      "--advertise-client-urls", client, "--listen-peer-urls", peer,
+      "--initial-advertise-peer-urls", peer, "--initial-cluster", initial_cluster_,
+      "--initial-cluster-state", "new", "--initial-cluster-token", "identityd-test",
+      "--heartbeat-interval", "100", "--election-timeout", "1000", "--logger", "zap",
+      "--log-level", "warn", "--snapshot-count", "10000"};
+  if (tls_.has_value()) {
+    argv.insert(argv.end(), {"--client-cert-auth", "--trusted-ca-file", tls_->ca_file,
+                             "--cert-file", tls_->server_cert_file, "--key-file",
+                             tls_->server_key_file});
+  }
   absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(
-      {{kEtcd, "--name", m.name, "--data-dir", dir_.File(m.name), "--listen-client-urls", client,
-        "--advertise-client-urls", client, "--listen-peer-urls", peer,
-        "--initial-advertise-peer-urls", peer, "--initial-cluster", initial_cluster_,
-        "--initial-cluster-state", "new", "--initial-cluster-token", "identityd-test",
-        "--heartbeat-interval", "100", "--election-timeout", "1000", "--logger", "zap",
-        "--log-level", "warn", "--snapshot-count", "10000"},
+      {argv,
        {},
        "",
        dir_.File(absl::StrCat(m.name, ".out")),
@@ -76,7 +85,8 @@ absl::Status EtcdCluster::Launch(int i) {
 }
 
 std::string EtcdCluster::endpoint(int i) const {
-  return absl::StrCat("http://127.0.0.1:", members_[i].client_port);
+  return absl::StrCat(tls_.has_value() ? "https" : "http", "://127.0.0.1:",
+                      members_[i].client_port);
 }
 
 std::string EtcdCluster::endpoints() const {
@@ -120,6 +130,11 @@ void EtcdCluster::Resume(int i) {
 absl::StatusOr<RunResult> EtcdCluster::Etcdctl(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {kEtcdctl, absl::StrCat("--endpoints=", RunningEndpoints()),
                                    "--command-timeout=5s", "--dial-timeout=2s"};
+  if (tls_.has_value()) {
+    argv.insert(argv.end(), {absl::StrCat("--cacert=", tls_->ca_file),
+                             absl::StrCat("--cert=", tls_->client_cert_file),
+                             absl::StrCat("--key=", tls_->client_key_file)});
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProgram(argv, dir_.path(), "", absl::Seconds(20), {{"ETCDCTL_API", "3"}});
 }

@@ -2,6 +2,7 @@
 #define IDENTITY_TESTS_SUPPORT_ETCD_CLUSTER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,12 +20,23 @@ namespace identity::testing {
 // Every member still running is killed when the cluster is destroyed.
 class EtcdCluster {
  public:
+  // Client-side TLS of the members (https:// client URLs, client
+  // certificates required); the peers talk plain text on loopback.
+  struct Tls {
+    std::string ca_file;           // signs the members' and the clients' certificates
+    std::string server_cert_file;  // the members' certificate (IP SAN 127.0.0.1)
+    std::string server_key_file;
+    std::string client_cert_file;  // what etcdctl presents
+    std::string client_key_file;
+  };
+
   // Starts the members and waits (bounded) until every one reports healthy.
-  static absl::StatusOr<std::unique_ptr<EtcdCluster>> Start(int size = 3);
+  static absl::StatusOr<std::unique_ptr<EtcdCluster>> Start(int size = 3,
+                                                            std::optional<Tls> tls = std::nullopt);
   ~EtcdCluster();
 
   int size() const { return static_cast<int>(members_.size()); }
-  // "http://127.0.0.1:PORT" of member `i`.
+  // "http://127.0.0.1:PORT" (https:// with TLS) of member `i`.
   std::string endpoint(int i) const;
   // Every member's endpoint, comma-separated (--etcd_endpoints).
   std::string endpoints() const;
@@ -61,6 +73,7 @@ class EtcdCluster {
   std::string RunningEndpoints() const;
 
   TempDir dir_;
+  std::optional<Tls> tls_;
   std::string initial_cluster_;
   std::vector<Member> members_;
 };
