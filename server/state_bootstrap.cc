@@ -193,7 +193,10 @@ absl::StatusOr<BootstrappedState> BootstrapState(const StateOptions& options,
   absl::flat_hash_set<std::string> known;
   for (const store::StoredWidget& widget : *stored) {
     if (absl::Status s = InstallStoredWidget(widget, keyring); !s.ok()) {
-      return refusing(absl::Status(s.code(), absl::StrCat(options.state_dir, ": ", s.message())));
+      const std::string where = options.state_dir.empty()
+                                    ? absl::StrCat("etcd ", options.etcd_prefix)
+                                    : options.state_dir;
+      return refusing(absl::Status(s.code(), absl::StrCat(where, ": ", s.message())));
     }
     known.insert(widget.app_id);
   }
