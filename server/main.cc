@@ -33,6 +33,7 @@
 #include "server/server_security.h"
 #include "server/service/identity_service_impl.h"
 #include "server/state_bootstrap.h"
+#include "server/state_import.h"
 
 ABSL_FLAG(std::string, listen, "",
           "HOST:PORT to serve on (required), e.g. 127.0.0.1:50051; port 0 picks a free one "
@@ -44,6 +45,25 @@ ABSL_FLAG(std::string, state_dir, "",
           "Directory holding every widget's secrets, sealed under the master key; made once with "
           "--init_state_dir, never at start. Without it state is in memory only, which is "
           "allowed only with --insecure_loopback (see README, \"State directory\").");
+ABSL_FLAG(std::string, etcd_endpoints, "",
+          "Keep the state in etcd instead of --state_dir, shared by every replica: the "
+          "members' URLs, https://HOST:PORT[,...] (http:// is accepted with a warning, for "
+          "development). Values are sealed under the master key as in a state directory "
+          "(see README, \"Running replicas\").");
+ABSL_FLAG(std::string, etcd_prefix, "/identityd/",
+          "Prefix of identityd's keys in etcd; must end with '/'. Replicas sharing widgets use "
+          "the same prefix and master key.");
+ABSL_FLAG(std::string, etcd_ca_file, "",
+          "PEM CA certificate(s) that sign the etcd members' certificates (https:// endpoints); "
+          "default: the system's roots.");
+ABSL_FLAG(std::string, etcd_cert_file, "",
+          "PEM client certificate identityd presents to etcd (with --etcd_key_file).");
+ABSL_FLAG(std::string, etcd_key_file, "", "PEM private key of --etcd_cert_file.");
+ABSL_FLAG(std::string, import_state_dir, "",
+          "Copy the state directory DIR (identityd stopped on it) into etcd, then exit without "
+          "serving: `identityd --import_state_dir=DIR --etcd_endpoints=URL,... "
+          "--master_key_file=FILE`. Idempotent; never overwrites a widget that is newer or "
+          "different in etcd (exit 1, naming it). See README, \"Running replicas\".");
 ABSL_FLAG(bool, init_state_dir, false,
           "Make a new state directory at --state_dir (which must not exist yet) for the master "
           "key, then exit without serving: `identityd --init_state_dir --state_dir=DIR "
@@ -134,6 +154,25 @@ int Run() {
     }
     return 0;
   }
+  if (const std::string import_dir = absl::GetFlag(FLAGS_import_state_dir); !import_dir.empty()) {
+    if (!listen.empty()) {
+      return Fail("--import_state_dir copies the state into etcd and exits, it does not serve: "
+                  "drop --listen");
+    }
+    StateOptions options;
+    options.master_key_file = absl::GetFlag(FLAGS_master_key_file);
+    options.previous_versions = static_cast<std::size_t>(absl::GetFlag(FLAGS_previous_versions));
+    options.state_dir = absl::GetFlag(FLAGS_state_dir);
+    options.etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints);
+    options.etcd_prefix = absl::GetFlag(FLAGS_etcd_prefix);
+    options.etcd_ca_file = absl::GetFlag(FLAGS_etcd_ca_file);
+    options.etcd_cert_file = absl::GetFlag(FLAGS_etcd_cert_file);
+    options.etcd_key_file = absl::GetFlag(FLAGS_etcd_key_file);
+    if (absl::Status s = ImportStateDirectory(options, import_dir); !s.ok()) {
+      return Fail(absl::StrCat("--import_state_dir: ", s.message()));
+    }
+    return 0;
+  }
   if (listen.empty()) return Fail("--listen is required, e.g. --listen=127.0.0.1:50051");
   absl::StatusOr<ListenAddress> address = ParseListenAddress(listen);
   if (!address.ok()) return Fail(address.status().message());
@@ -157,15 +196,25 @@ int Run() {
   if (previous_versions < 0) return Fail("--previous_versions must be 0..99");
   keyring::Keyring keyring;
   // The store first, then the config's seeds for widgets it does not know.
-  absl::StatusOr<std::unique_ptr<store::SecretStore>> store = BootstrapState(
-      {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_master_key_file),
-       static_cast<std::size_t>(previous_versions), (*security)->plaintext()},
-      config.has_value() ? &*config : nullptr, config_path, keyring, absl::Now());
-  if (!store.ok()) return Fail(store.status().message());
+  StateOptions state_options{absl::GetFlag(FLAGS_state_dir),
+                              absl::GetFlag(FLAGS_master_key_file),
+                              static_cast<std::size_t>(previous_versions),
+                              (*security)->plaintext(),
+                              absl::GetFlag(FLAGS_etcd_endpoints),
+                              absl::GetFlag(FLAGS_etcd_prefix),
+                              absl::GetFlag(FLAGS_etcd_ca_file),
+                              absl::GetFlag(FLAGS_etcd_cert_file),
+                              absl::GetFlag(FLAGS_etcd_key_file)};
+  absl::StatusOr<BootstrappedState> state =
+      BootstrapState(state_options, config.has_value() ? &*config : nullptr, config_path,
+                     keyring, absl::Now());
+  // Declared after the keyring, so destroyed first: the follower stops
+  // installing before the keyring goes.
+  if (!state.ok()) return Fail(state.status().message());
 
 
   service::IdentityServiceImpl service(
-      keyring, **store,
+      keyring, *state->store,
       service::AccessControl{
           &(*security)->authorizer(), (*security)->rate_limiter(),
           static_cast<std::size_t>((*security)->limits().max_metadata_bytes)},
@@ -241,6 +290,8 @@ int main(int argc, char** argv) {
       "          (--tls_cert_file=F --tls_key_file=F --tls_client_ca_file=F "
       "--authz_policy_file=F | --insecure_loopback) ...\n"
       "identityd --init_state_dir --state_dir=DIR --master_key_file=FILE   (once, then exit)\n"
+      "identityd --import_state_dir=DIR --etcd_endpoints=URL[,URL...] --master_key_file=FILE\n"
+      "          (copies a state directory into etcd once, then exit)\n"
       "Signs chat-widget identity proofs (HMAC email hashes and HS256 JWTs) with secrets\n"
       "that only it holds. See README.md.");
   absl::FlagsUsageConfig usage;

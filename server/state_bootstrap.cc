@@ -4,12 +4,14 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/log.h"
 #include "server/config/keyring_seeder.h"
 #include "server/config/master_key.h"
 #include "server/config/secret_source_reader.h"
 #include "server/store/embedded_secret_store.h"
+#include "server/store/etcd/etcd_secret_store.h"
 
 namespace identity {
 namespace {
@@ -30,10 +32,34 @@ absl::Status InstallStoredWidget(const store::StoredWidget& widget, keyring::Key
                                        keyring::SecretKindName(secret.kind), " version ",
                                        secret.version, ": ", version.status().message()));
     }
-    if (absl::Status s = keyring.Install(widget.app_id, *std::move(version), 0); !s.ok()) return s;
+    // If-newer: with a replicated store the change feed may have installed
+    // this version (or a newer one) already.
+    keyring.InstallIfNewer(widget.app_id, *std::move(version));
     installed[index] = true;
   }
   return absl::OkStatus();
+}
+
+// Keeps `keyring` current with every change `store` reports (another
+// replica's rotations): each kind's newest version is installed if newer.
+std::unique_ptr<store::StoreSubscription> FollowStore(store::SecretStore& store,
+                                                      keyring::Keyring& keyring) {
+  return store.Subscribe(
+      [&keyring](absl::string_view app_id, absl::Span<const store::StoredSecret> added) {
+        keyring.Register(app_id);
+        for (const store::StoredSecret& secret : added) {
+          absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> version =
+              keyring::SecretVersion::Create(secret.kind, secret.version, secret.key,
+                                             secret.created_at);
+          if (!version.ok()) {
+            LogError(absl::StrCat("widget ", app_id, ", ", keyring::SecretKindName(secret.kind),
+                                  " version ", secret.version, " from the store: ",
+                                  version.status().message(), "; not installed"));
+            continue;
+          }
+          keyring.InstallIfNewer(app_id, *std::move(version));
+        }
+      });
 }
 
 // How to make a state directory, for a start refused because there is none.
@@ -46,7 +72,43 @@ std::string InitialiseHint(const std::string& state_dir) {
       "held widgets, restore it from a backup instead (README, \"State directory\")");
 }
 
+absl::StatusOr<std::unique_ptr<store::SecretStore>> OpenEtcdStore(const StateOptions& options) {
+  absl::StatusOr<std::vector<std::string>> endpoints =
+      store::etcd::ParseEtcdEndpoints(options.etcd_endpoints);
+  if (!endpoints.ok()) return endpoints.status();
+  store::etcd::EtcdSecretStore::Options store_options;
+  store_options.client.endpoints = *std::move(endpoints);
+  store_options.client.ca_file = options.etcd_ca_file;
+  store_options.client.cert_file = options.etcd_cert_file;
+  store_options.client.key_file = options.etcd_key_file;
+  store_options.prefix = options.etcd_prefix;
+  store_options.previous_versions = options.previous_versions;
+  if (absl::StartsWith(store_options.client.endpoints.front(), "http://")) {
+    LogWarning(
+        "--etcd_endpoints: plain http://, no TLS: etcd sees no client certificate and anyone "
+        "on the path can read the sealed values and write the cluster. For development only; "
+        "use https:// with --etcd_ca_file, --etcd_cert_file and --etcd_key_file (README, "
+        "\"Running replicas\").");
+  }
+  absl::StatusOr<crypto::SecretBytes> master_key = config::ReadMasterKey(options.master_key_file);
+  if (!master_key.ok()) return master_key.status();
+  absl::StatusOr<std::unique_ptr<store::etcd::EtcdSecretStore>> store =
+      store::etcd::EtcdSecretStore::Open(store_options, *master_key);
+  if (!store.ok()) return store.status();
+  LogInfo(absl::StrCat("etcd store: prefix ", store_options.prefix, " on ",
+                       options.etcd_endpoints, ", revision ", (*store)->freshness().revision));
+  return std::unique_ptr<store::SecretStore>(*std::move(store));
+}
+
 absl::StatusOr<std::unique_ptr<store::SecretStore>> OpenStore(const StateOptions& options) {
+  if (!options.etcd_endpoints.empty()) {
+    if (!options.state_dir.empty()) {
+      return absl::InvalidArgumentError(
+          "--state_dir and --etcd_endpoints are mutually exclusive: one machine keeps its "
+          "state in --state_dir, replicas share it in etcd (--etcd_endpoints); give one of them");
+    }
+    return OpenEtcdStore(options);
+  }
   store::EmbeddedSecretStore::Options store_options;
   store_options.previous_versions = options.previous_versions;
   if (options.state_dir.empty()) {
@@ -110,28 +172,39 @@ absl::Status InitialiseStateDirectory(const StateOptions& options) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<store::SecretStore>> BootstrapState(
-    const StateOptions& options, const config::ServerConfig* config,
-    absl::string_view config_path, keyring::Keyring& keyring, absl::Time now) {
+absl::StatusOr<BootstrappedState> BootstrapState(const StateOptions& options,
+                                                  const config::ServerConfig* config,
+                                                  absl::string_view config_path,
+                                                  keyring::Keyring& keyring, absl::Time now) {
   const auto refusing = [](const absl::Status& s) {
     return absl::Status(s.code(), absl::StrCat("refusing to start: ", s.message()));
   };
   absl::StatusOr<std::unique_ptr<store::SecretStore>> store = OpenStore(options);
   if (!store.ok()) return refusing(store.status());
+  BootstrappedState state;
+  if (!options.etcd_endpoints.empty()) {
+    // Before the load: a change applied between the two is then installed
+    // by the follower, and InstallIfNewer makes the order irrelevant.
+    state.follower = FollowStore(**store, keyring);
+  }
 
   absl::StatusOr<std::vector<store::StoredWidget>> stored = (*store)->LoadAll();
   if (!stored.ok()) return refusing(stored.status());
   absl::flat_hash_set<std::string> known;
   for (const store::StoredWidget& widget : *stored) {
     if (absl::Status s = InstallStoredWidget(widget, keyring); !s.ok()) {
-      return refusing(absl::Status(s.code(), absl::StrCat(options.state_dir, ": ", s.message())));
+      const std::string where = options.state_dir.empty()
+                                    ? absl::StrCat("etcd ", options.etcd_prefix)
+                                    : options.state_dir;
+      return refusing(absl::Status(s.code(), absl::StrCat(where, ": ", s.message())));
     }
     known.insert(widget.app_id);
   }
   if (!options.state_dir.empty()) {
     LogInfo(absl::StrCat("loaded ", stored->size(), " widget(s) from ", options.state_dir));
   }
-  if (config == nullptr) return store;
+  state.store = *std::move(store);
+  if (config == nullptr) return state;
 
   // Read and check every secret to seed before writing anything, so that a
   // bad config entry leaves the store untouched.
@@ -163,7 +236,7 @@ absl::StatusOr<std::unique_ptr<store::SecretStore>> BootstrapState(
     to_seed.push_back(std::move(seed));
   }
   for (const store::StoredWidget& seed : to_seed) {
-    if (absl::Status s = (*store)->CreateWidget(seed); !s.ok()) {
+    if (absl::Status s = state.store->CreateWidget(seed); !s.ok()) {
       return refusing(absl::Status(
           s.code(), absl::StrCat("seeding widget ", seed.app_id, ": ", s.message())));
     }
@@ -173,7 +246,7 @@ absl::StatusOr<std::unique_ptr<store::SecretStore>> BootstrapState(
                        to_seed.size(), " new, seeded into the store; ",
                        config->widgets.size() - to_seed.size(),
                        " already in the store, which wins)"));
-  return store;
+  return state;
 }
 
 }  // namespace identity

@@ -24,6 +24,21 @@ struct StateOptions {
   std::size_t previous_versions = 2;
   // Whether memory-only state (no state_dir) is allowed: development mode.
   bool allow_memory_only = false;
+  // The replicated store instead of state_dir (exclusive with it): etcd
+  // member URLs, "URL[,URL...]", and the key prefix and TLS files to use.
+  std::string etcd_endpoints;
+  std::string etcd_prefix = "/identityd/";
+  std::string etcd_ca_file;
+  std::string etcd_cert_file;
+  std::string etcd_key_file;
+};
+
+// What BootstrapState starts: the store, and (for a replicated store) the
+// subscription that keeps the keyring current with rotations made on other
+// replicas. Destroy in reverse order (the subscription first), as members do.
+struct BootstrappedState {
+  std::unique_ptr<store::SecretStore> store;
+  std::unique_ptr<store::StoreSubscription> follower;
 };
 
 // `identityd --init_state_dir`: makes a new state directory at
@@ -51,8 +66,11 @@ absl::Status InitialiseStateDirectory(const StateOptions& options);
 // to start: FILE: ..."; nothing on disk is changed), or a bad
 // initial secret of a widget to be seeded (message "CONFIG_PATH: JSON_PATH:
 // ..."; nothing is written). Without a state directory, refuses unless
-// `options.allow_memory_only`, and warns.
-absl::StatusOr<std::unique_ptr<store::SecretStore>> BootstrapState(
+// `options.allow_memory_only`, and warns. With `options.etcd_endpoints`, the
+// store is etcd (store/etcd/etcd_secret_store.h): the keyring is filled from
+// it and then follows its changes; a master key other than the one the prefix
+// was made with refuses the start, naming --master_key_file.
+absl::StatusOr<BootstrappedState> BootstrapState(
     const StateOptions& options, const config::ServerConfig* config,
     absl::string_view config_path, keyring::Keyring& keyring, absl::Time now);
 

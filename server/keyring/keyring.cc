@@ -143,6 +143,18 @@ absl::Status Keyring::Install(absl::string_view app_id, std::shared_ptr<const Se
   return absl::OkStatus();
 }
 
+bool Keyring::InstallIfNewer(absl::string_view app_id, std::shared_ptr<const SecretVersion> next) {
+  if (next == nullptr) return false;
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Widget* widget = FindOrAddLocked(app_id);
+  std::atomic<std::shared_ptr<const SecretVersion>>& slot = widget->secrets[KindIndex(next->kind())];
+  const std::shared_ptr<const SecretVersion> current = slot.load(std::memory_order_acquire);
+  if (current != nullptr && current->version() >= next->version()) return false;
+  slot.store(std::move(next), std::memory_order_release);
+  // As in Install: the old version is cleansed when its last reader lets go.
+  return true;
+}
+
 std::size_t Keyring::size() const {
   std::lock_guard<std::mutex> lock(write_mu_);
   return widgets_.size();

@@ -60,6 +60,14 @@ class Keyring {
   absl::Status Install(absl::string_view app_id, std::shared_ptr<const SecretVersion> next,
                        std::uint64_t expected_version);
 
+  // Makes `next` the current secret of its kind for `app_id` if it is newer
+  // (a higher version) than the current one, registering the widget if
+  // needed; returns whether it did. For a keyring that follows a replicated
+  // store: the same version may arrive twice (from this replica's rotation and
+  // from the store's change feed), and an older one late. Readers see either
+  // the old version or `next`, as with Install.
+  bool InstallIfNewer(absl::string_view app_id, std::shared_ptr<const SecretVersion> next);
+
   // The number of registered widgets.
   std::size_t size() const;
 

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -186,8 +187,17 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
       [this, context, reactor, response, audit, messages, caller = *std::move(caller)] {
         // The call may have waited in the queue, or for a slow audit sink.
         const auto abandoned = [context] { return context->IsCancelled(); };
+        // The store's calls end a little before the caller's deadline, so
+        // that the reply (UNAVAILABLE, or the outcome found) still reaches
+        // the caller rather than its own DEADLINE_EXCEEDED.
+        const auto chrono_deadline = context->deadline();
+        absl::Time deadline = absl::InfiniteFuture();
+        if (chrono_deadline != std::chrono::system_clock::time_point::max()) {
+          deadline = absl::FromChrono(chrono_deadline);
+          deadline -= std::min(absl::Milliseconds(250), (deadline - absl::Now()) / 10);
+        }
         absl::Status status = HandleRotateSecret(caller, messages->request, messages->response,
-                                                 *audit, abandoned);
+                                                 *audit, abandoned, deadline);
         if (status.ok()) status = SerializeResponse(messages->response, *response);
         audit->Finish(status);
         reactor->Finish(ToGrpcStatus(status));
@@ -276,7 +286,8 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
                                                      const RotateSecretRequest& request,
                                                      RotateSecretResponse& response,
                                                      CallAudit& audit,
-                                                     const std::function<bool()>& abandoned) {
+                                                     const std::function<bool()>& abandoned,
+                                                     absl::Time deadline) {
   audit::AuditEvent& event = audit.event();
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
   const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
@@ -323,7 +334,8 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
     return absl::OkStatus();
   };
   absl::StatusOr<RotationResult> result =
-      rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version, record);
+      rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version, record,
+                      deadline);
   if (!result.ok()) return result.status();
 
   response.set_version(result->version);

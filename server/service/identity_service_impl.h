@@ -130,7 +130,7 @@ class IdentityServiceImpl final : public RawService {
   absl::Status HandleRotateSecret(const authz::CallerIdentity& caller,
                                   const identity::v1::RotateSecretRequest& request,
                                   identity::v1::RotateSecretResponse& response, CallAudit& audit,
-                                  const std::function<bool()>& abandoned);
+                                  const std::function<bool()>& abandoned, absl::Time deadline);
   absl::Status HandleGetWidget(const authz::CallerIdentity& caller,
                                const identity::v1::GetWidgetRequest& request,
                                identity::v1::GetWidgetResponse& response,

@@ -40,6 +40,12 @@ absl::StatusOr<NewSecret> Prepare(keyring::SecretKind kind, SecretSource source)
 // they name server paths, which are no business of a client.
 absl::Status StoreFailure(absl::string_view app_id, const absl::Status& status) {
   if (absl::IsAborted(status)) return status;
+  if (store::IsOutcomeUnknown(status)) {
+    // The store's message says what to check and names no server path; the
+    // caller must see it, since a retry could rotate twice.
+    LogError(absl::StrCat("rotation of ", app_id, ": ", status.message()));
+    return status;
+  }
   LogError(absl::StrCat("rotation of ", app_id, " not made durable: ", status.message()));
   return absl::UnavailableError(
       "store: the rotation could not be made durable; nothing changed (retry later)");
@@ -52,14 +58,20 @@ SecretRotator::SecretRotator(keyring::Keyring& keyring, store::SecretStore& stor
 
 absl::StatusOr<RotationResult> SecretRotator::Rotate(
     absl::string_view app_id, keyring::SecretKind kind, SecretSource source,
-    std::optional<std::uint64_t> expected_version, const BeforeApply& before_apply) {
+    std::optional<std::uint64_t> expected_version, const BeforeApply& before_apply,
+    absl::Time deadline) {
   // Parse (or generate) before taking the lock: a bad secret is refused
   // without waiting for other rotations.
   absl::StatusOr<NewSecret> secret = Prepare(kind, std::move(source));
   if (!secret.ok()) return secret.status();
 
   std::lock_guard<std::mutex> lock(mu_);
-  const std::uint64_t current = keyring_.CurrentVersion(app_id, kind);
+  // The store, not the keyring, says which version is current: with a
+  // replicated store this replica's keyring may not have seen another
+  // replica's rotation yet (the same number for the embedded store).
+  absl::StatusOr<std::uint64_t> stored_current = store_.CurrentVersion(app_id, kind, deadline);
+  if (!stored_current.ok()) return StoreFailure(app_id, stored_current.status());
+  const std::uint64_t current = *stored_current;
   if (expected_version.has_value() && *expected_version != current) {
     return absl::AbortedError(absl::StrCat("expected_version: the current ",
                                            keyring::SecretKindName(kind), " secret is version ",
@@ -83,14 +95,12 @@ absl::StatusOr<RotationResult> SecretRotator::Rotate(
   // Durable before visible: once the store holds the new version, a crash
   // loses nothing acknowledged; if it refuses, the keyring is untouched.
   store::StoredSecret stored{kind, result.version, created_at, std::move(secret->key)};
-  if (absl::Status s = store_.CompareAndSet(app_id, current, stored); !s.ok()) {
+  if (absl::Status s = store_.CompareAndSetBefore(app_id, current, stored, deadline); !s.ok()) {
     return StoreFailure(app_id, s);
   }
-  if (absl::Status s = keyring_.Install(app_id, *std::move(next), current); !s.ok()) {
-    // Cannot happen while this rotator is the keyring's only writer (mu_).
-    LogError(absl::StrCat("rotation of ", app_id, " stored but not installed: ", s.message()));
-    return absl::InternalError("keyring: the rotation was stored but not installed");
-  }
+  // False when the store's change feed (Subscribe) installed this version
+  // first: the keyring then already serves it.
+  keyring_.InstallIfNewer(app_id, *std::move(next));
   result.generated_secret = std::move(secret->displayed);
   return result;
 }

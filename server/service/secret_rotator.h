@@ -50,7 +50,8 @@ struct RotationResult {
 // the new version, write it to the store (durable compare-and-set), install it
 // in the keyring. Rotations are serialised (they are rare), so "read the
 // current version, then install current + 1" cannot interleave with another
-// rotation. A rotation blocks on the store's disk sync: call Rotate() from a
+// rotation of this process; another replica's is stopped by the store's
+// compare-and-set. A rotation blocks on the store's disk sync: call Rotate() from a
 // thread that may block, not from a gRPC callback.
 class SecretRotator {
  public:
@@ -64,13 +65,19 @@ class SecretRotator {
   // kAborted if `expected_version` is set and differs from the current version,
   // kUnavailable if the store could not make the rotation durable (details in
   // the server log), or `before_apply`'s error; in all these cases nothing
-  // changes. `before_apply` (if set) runs after those checks, just before the
-  // store write (the audit record of a rotation precedes the rotation). The
-  // keyring serves the new version only after the store holds it.
+  // changes. One exception: a replicated store that sent the write and lost
+  // its answer, and could not learn the outcome by `deadline`, gives an
+  // outcome-unknown kUnavailable (store::IsOutcomeUnknown) whose message says
+  // so and how to check; the rotation may then take effect later.
+  // `before_apply` (if set) runs after those checks, just before the store
+  // write (the audit record of a rotation precedes the rotation). The keyring
+  // serves the new version only after the store holds it. `deadline` (the
+  // caller's) bounds every call the store makes to a remote back end.
   absl::StatusOr<RotationResult> Rotate(absl::string_view app_id, keyring::SecretKind kind,
                                         SecretSource source,
                                         std::optional<std::uint64_t> expected_version,
-                                        const BeforeApply& before_apply = nullptr);
+                                        const BeforeApply& before_apply = nullptr,
+                                        absl::Time deadline = absl::InfiniteFuture());
 
  private:
   keyring::Keyring& keyring_;

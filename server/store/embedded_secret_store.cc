@@ -9,6 +9,8 @@
 #include "server/crypto/random.h"
 #include "server/keyring/app_id.h"
 #include "server/store/key_check.h"
+#include "server/store/sealed_entry.h"
+#include "server/store/version_history.h"
 
 namespace identity::store {
 namespace {
@@ -157,23 +159,16 @@ absl::Status EmbeddedSecretStore::LoadDirectory() {
 
 absl::StatusOr<EmbeddedSecretStore::Kept> EmbeddedSecretStore::Seal(
     absl::string_view app_id, const StoredSecret& secret) const {
-  Kept kept;
-  kept.entry.kind = secret.kind;
-  kept.entry.version = secret.version;
-  kept.entry.created_at = ToStoredTime(secret.created_at);
-  absl::StatusOr<std::string> sealed = aead_->Seal(
-      secret.key.span(),
-      EntryAssociatedData(app_id, secret.kind, secret.version, kept.entry.created_at));
-  if (!sealed.ok()) return sealed.status();
-  kept.entry.sealed = *std::move(sealed);
+  absl::StatusOr<WidgetFileEntry> entry = SealEntry(*aead_, app_id, secret);
+  if (!entry.ok()) return entry.status();
+  Kept kept{*std::move(entry), {}};
   kept.SetFingerprint(crypto::Fingerprint(secret.key.span()));
   return kept;
 }
 
 absl::StatusOr<crypto::SecretBytes> EmbeddedSecretStore::OpenKey(
     absl::string_view app_id, const WidgetFileEntry& entry) const {
-  return aead_->Open(entry.sealed,
-                     EntryAssociatedData(app_id, entry.kind, entry.version, entry.created_at));
+  return OpenEntry(*aead_, app_id, entry);
 }
 
 absl::Status EmbeddedSecretStore::Persist(absl::string_view app_id, const Widget& widget) {
@@ -261,13 +256,8 @@ absl::Status EmbeddedSecretStore::CompareAndSet(absl::string_view app_id,
   const auto it = widgets_.find(app_id);
   const Widget empty;
   const Widget& old = it == widgets_.end() ? empty : it->second;
-  std::uint64_t current = 0;
-  for (const Kept& kept : old) {
-    if (kept.entry.kind == next.kind) {
-      current = kept.entry.version;  // the first of its kind is the newest
-      break;
-    }
-  }
+  const auto entry_of = [](const Kept& kept) -> const WidgetFileEntry& { return kept.entry; };
+  const std::uint64_t current = CurrentVersionOf(old, next.kind, entry_of);
   if (current != expected_version) {
     return absl::AbortedError(absl::StrCat("expected_version: the current ",
                                            keyring::SecretKindName(next.kind),
@@ -277,21 +267,7 @@ absl::Status EmbeddedSecretStore::CompareAndSet(absl::string_view app_id,
 
   absl::StatusOr<Kept> sealed = Seal(app_id, next);
   if (!sealed.ok()) return sealed.status();
-  Widget updated;
-  updated.reserve(old.size() + 1);  // at most: the oldest of the kind may drop
-  for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
-    std::size_t kept_of_kind = 0;
-    if (kind == next.kind) {
-      updated.push_back(*std::move(sealed));
-      kept_of_kind = 1;
-    }
-    for (const Kept& kept : old) {
-      if (kept.entry.kind != kind) continue;
-      if (kind == next.kind && kept_of_kind > options_.previous_versions) break;
-      updated.push_back(kept);
-      ++kept_of_kind;
-    }
-  }
+  Widget updated = WithNewCurrent(old, *std::move(sealed), options_.previous_versions, entry_of);
   if (absl::Status s = Persist(app_id, updated); !s.ok()) return s;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "server/keyring/secret_kind.h"
 #include "server/store/stored_widget.h"
@@ -28,14 +29,22 @@ class StoreSubscription {
 // SecretStore is the durable home of every widget's secrets: the keyring is
 // filled from it at start, and a rotation is acknowledged only once the store
 // holds it. One small interface, so that the embedded back end (a sealed state
-// directory, EmbeddedSecretStore) and a replicated one (etcd, later) are
-// interchangeable; Subscribe() is what lets a replicated back end tell every
-// replica about a rotation made on another.
+// directory, EmbeddedSecretStore) and the replicated one (etcd,
+// EtcdSecretStore) are interchangeable; Subscribe() is what lets a replicated
+// back end tell every replica about a rotation made on another.
 //
 // Every method is thread-safe. Errors: kUnavailable when the back end cannot
-// be read or written (retrying may help; nothing changed); kAborted for a
-// failed compare-and-set; kNotFound for an unknown widget; kInvalidArgument
-// for a caller's mistake. Messages never contain a secret.
+// be read or written (retrying may help; nothing changed), except an
+// outcome-unknown error (IsOutcomeUnknown below); kAborted for a failed
+// compare-and-set; kNotFound for an unknown widget; kInvalidArgument for a
+// caller's mistake. Messages never contain a secret.
+//
+// Outcome unknown: a replicated back end sends a write over the network, and
+// once it is sent, a lost answer does not mean that nothing changed (etcd
+// commits such a write later, once it has a quorum again). Such a back end
+// reads back what happened until the caller's deadline; only when it still
+// cannot tell does it return kUnavailable marked with OutcomeUnknownError(),
+// whose message says how to find out. The embedded back end never does.
 class SecretStore {
  public:
   // Called after each committed change, in commit order, on the thread that
@@ -68,6 +77,25 @@ class SecretStore {
   virtual absl::Status CompareAndSet(absl::string_view app_id, std::uint64_t expected_version,
                                      const StoredSecret& next) = 0;
 
+  // CompareAndSet, with every call to a remote back end ended by `deadline`
+  // (the caller's). On a lost answer the result may be an outcome-unknown
+  // kUnavailable (see above): then the store may or may not hold `next`.
+  // The default, for local back ends, ignores the deadline.
+  virtual absl::Status CompareAndSetBefore(absl::string_view app_id,
+                                           std::uint64_t expected_version,
+                                           const StoredSecret& next, absl::Time deadline) {
+    (void)deadline;
+    return CompareAndSet(app_id, expected_version, next);
+  }
+
+  // The current version of the `kind` secret of `app_id` as the store holds it
+  // now (0: unknown widget, or none of that kind): for a replicated back end,
+  // a linearizable read, which may be newer than what this replica's keyring
+  // has seen yet. Calls to a remote back end end by `deadline`.
+  virtual absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view app_id,
+                                                       keyring::SecretKind kind,
+                                                       absl::Time deadline) const;
+
   // The versions kept for `app_id`, without keys. kNotFound if unknown.
   virtual absl::StatusOr<WidgetInfo> GetWidget(absl::string_view app_id) const = 0;
 
@@ -82,6 +110,12 @@ class SecretStore {
   // subscription is destroyed.
   virtual std::unique_ptr<StoreSubscription> Subscribe(ChangeCallback callback) = 0;
 };
+
+// Marks `message` as an outcome-unknown kUnavailable (see SecretStore).
+absl::Status OutcomeUnknownError(absl::string_view message);
+
+// Whether `status` came from OutcomeUnknownError.
+bool IsOutcomeUnknown(const absl::Status& status);
 
 }  // namespace identity::store
 
