@@ -28,6 +28,7 @@
 #include "server/common/library_log.h"
 #include "server/common/log.h"
 #include "server/config/server_config.h"
+#include "server/health/health_descriptor.h"
 #include "server/keyring/keyring.h"
 #include "server/listen_address.h"
 #include "server/server_security.h"
@@ -172,6 +173,7 @@ int Run() {
       audit_log->get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  health::LinkHealthDescriptor();
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second identityd on the same port
   // would bind silently and take half the calls. Fail on a busy port instead.

@@ -21,7 +21,10 @@ SANITIZER_REPORT_DIR="$SANITIZE_BUILD_DIR/sanitizer-reports"
 #            release allocator, jemalloc, which this build replaces with ASan's
 #            (quarantine, redzones); the request paths they reach run here in
 #            the unit and integration tests
-SANITIZE_EXCLUDED_LABELS='^(interop|bench|proto|memory_bounds)$'
+#   deploy   the deployment checks (tests/deploy): grpcurl, the container image,
+#            the Kubernetes manifests, the systemd unit; identityd's code they
+#            reach runs here in the integration tests
+SANITIZE_EXCLUDED_LABELS='^(interop|bench|proto|memory_bounds|deploy)$'
 
 build_sanitized() {
   log "Configuring and building with AddressSanitizer + UBSan in $SANITIZE_BUILD_DIR"

@@ -611,5 +611,36 @@ TEST_F(StandardServicesTest, ReflectionListsServicesAndDescribesTheContract) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
+// Every listed service is describable: gRPC's built-in health service too
+// (before, reflection answered NOT_FOUND for it, and grpcurl could not call
+// it: "target server does not expose service").
+TEST_F(StandardServicesTest, ReflectionDescribesTheHealthService) {
+  using grpc::reflection::v1alpha::ServerReflection;
+  using grpc::reflection::v1alpha::ServerReflectionRequest;
+  using grpc::reflection::v1alpha::ServerReflectionResponse;
+  std::unique_ptr<ServerReflection::Stub> reflection = ServerReflection::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  std::unique_ptr<grpc::ClientReaderWriter<ServerReflectionRequest, ServerReflectionResponse>>
+      stream = reflection->ServerReflectionInfo(&context);
+  ServerReflectionRequest describe;
+  describe.set_file_containing_symbol("grpc.health.v1.Health");
+  ASSERT_TRUE(stream->Write(describe));
+  ServerReflectionResponse described;
+  ASSERT_TRUE(stream->Read(&described));
+  ASSERT_TRUE(described.has_file_descriptor_response()) << described.DebugString();
+  ASSERT_EQ(described.file_descriptor_response().file_descriptor_proto_size(), 1);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(described.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.package(), "grpc.health.v1");
+  ASSERT_EQ(file.service_size(), 1);
+  EXPECT_EQ(file.service(0).name(), "Health");
+  std::vector<std::string> methods;
+  for (const auto& m : file.service(0).method()) methods.push_back(m.name());
+  EXPECT_THAT(methods, UnorderedElementsAre("Check", "Watch"));
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 }  // namespace
 }  // namespace identity::integration_testing
