@@ -21,6 +21,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "tests/integration/integration_fixture.h"
+#include "tests/support/loopback_port.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -640,6 +641,77 @@ TEST_F(StandardServicesTest, ReflectionDescribesTheHealthService) {
   EXPECT_THAT(methods, UnorderedElementsAre("Check", "Watch"));
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+// --health_listen: a plain-text port for probes that cannot do mutual TLS
+// (Kubernetes' gRPC probes), serving the health service and nothing else,
+// NOT_SERVING once a stop begins.
+TEST(HealthListenTest, ServesOnlyHealthChecksInPlainText) {
+  absl::StatusOr<int> port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(port.ok()) << port.status();
+  const std::string health_target = absl::StrCat("127.0.0.1:", *port);
+  testing::IdentitydProcess::Options options = StandardServerOptions();
+  options.extra_flags = {"--health_listen=" + health_target};
+  std::unique_ptr<testing::IdentitydProcess> server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  std::shared_ptr<grpc::Channel> channel = ConnectedChannel(health_target);
+  ASSERT_NE(channel, nullptr) << server->Logs();
+  std::unique_ptr<grpc::health::v1::Health::Stub> health =
+      grpc::health::v1::Health::NewStub(channel);
+  auto check = [&](const std::string& service, grpc::health::v1::HealthCheckResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    return health->Check(&context, request, response);
+  };
+  for (const std::string service : {"", "identity.v1.IdentityService"}) {
+    SCOPED_TRACE(service);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = check(service, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  }
+  // Nothing else: not the identity service, not reflection.
+  grpc::GenericStub generic(channel);
+  for (const std::string method : {"/identity.v1.IdentityService/IssueEmailHash",
+                                   "/grpc.reflection.v1alpha.ServerReflection/"
+                                   "ServerReflectionInfo"}) {
+    SCOPED_TRACE(method);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    grpc::ByteBuffer response;
+    grpc::Status status;
+    absl::Mutex mu;
+    bool done = false;
+    grpc::Slice no_bytes("");
+    grpc::ByteBuffer empty(&no_bytes, 1);
+    generic.UnaryCall(&context, method, grpc::StubOptions(), &empty, &response,
+                      [&](grpc::Status s) {
+                        absl::MutexLock lock(&mu);
+                        status = s;
+                        done = true;
+                      });
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(&done));
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
+  // A stop: the probe port says NOT_SERVING (or is gone) from then on.
+  ASSERT_TRUE(server->Stop().ok()) << server->Logs();
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = check("", &response);
+  EXPECT_FALSE(status.ok() &&
+               response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST(HealthListenTest, MalformedAddressStopsTheStart) {
+  testing::IdentitydProcess::Options options = StandardServerOptions();
+  options.extra_flags = {"--health_listen=8081"};
+  absl::StatusOr<testing::RunResult> run =
+      testing::IdentitydProcess::StartExpectingFailure(options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit.exit_code, 1);
+  EXPECT_THAT(run->stderr_text, HasSubstr("--health_listen: must be HOST:PORT"));
 }
 
 }  // namespace
