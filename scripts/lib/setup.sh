@@ -35,6 +35,9 @@ APT_PACKAGES=(
   python3-venv               # the Python client's virtualenv
   ruby rake ruby-grpc ruby-google-protobuf ruby-jwt ruby-minitest  # the Ruby client
   openjdk-17-jdk-headless maven                                    # the Java client
+  # deploy/: the container image (mmdebstrap, umoci; deploy/image/build-image.sh)
+  # and the OCI runtime its test runs it with (runc; tests/deploy)
+  mmdebstrap umoci runc
 )
 
 source "$REPO_ROOT/scripts/lib/clients.sh"
