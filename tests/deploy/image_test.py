@@ -9,36 +9,18 @@ Environment: IMAGE_LAYOUT (the OCI layout the build wrote), IDENTITYCTL and
 GRPC_HEALTH_PROBE (this machine's, run in the container's network namespace),
 REPO_ROOT. Run as root."""
 
-import hashlib
-import hmac
 import os
 import re
-import subprocess
 import tempfile
 import unittest
 
 import oci_container
+from deploy_fixtures import IMAGE_GID as GID
+from deploy_fixtures import IMAGE_UID as UID
+from deploy_fixtures import email_hash, identityctl, make_dev_pki, policy_json, probe, read
+from deploy_fixtures import write_file as write
 
 LAYOUT = os.environ["IMAGE_LAYOUT"]
-IDENTITYCTL = os.environ["IDENTITYCTL"]
-PROBE = os.environ["GRPC_HEALTH_PROBE"]
-REPO_ROOT = os.environ["REPO_ROOT"]
-UID = GID = 10001  # the image's user (deploy/image/build-image.sh)
-
-POLICY = """{"rules": [
-  {"name": "ops", "principals": ["spiffe://identityd.test/ops/*"], "rpcs": ["*"],
-   "app_ids": ["*"]},
-  {"name": "billing", "principals": ["spiffe://identityd.test/ns/billing/sa/api"],
-   "rpcs": ["IssueEmailHash", "IssueWidgetToken"], "app_ids": ["billing-*"]}
-]}
-"""
-
-
-def write(path, text, mode, owner=(UID, GID)):
-    with open(path, "w", encoding="ascii") as f:
-        f.write(text)
-    os.chmod(path, mode)
-    os.chown(path, *owner)
 
 
 class ImageTest(unittest.TestCase):
@@ -97,25 +79,21 @@ class ImageTest(unittest.TestCase):
     def test_serves_mutual_tls_calls_and_health_probes(self):
         work = tempfile.mkdtemp(prefix="run-", dir=self.workdir)
         os.chmod(work, 0o755)
-        pki = os.path.join(work, "pki")
-        subprocess.run([os.path.join(REPO_ROOT, "scripts/lib/dev_pki.sh"), pki], check=True,
-                       capture_output=True, timeout=60)
+        pki = make_dev_pki(os.path.join(work, "pki"))
         tls = os.path.join(work, "tls")
         os.mkdir(tls)
         for name in ("server.pem", "server.key", "ca.pem"):
-            with open(os.path.join(pki, name), encoding="ascii") as f:
-                write(os.path.join(tls, name), f.read(), 0o400)
+            write(os.path.join(tls, name), read(os.path.join(pki, name)), 0o400)
         policy = os.path.join(work, "policy")
         os.mkdir(policy)
-        write(os.path.join(policy, "policy.json"), POLICY, 0o400)
+        write(os.path.join(policy, "policy.json"), policy_json(), 0o400)
         key_dir = os.path.join(work, "master-key")
         os.mkdir(key_dir)
         write(os.path.join(key_dir, "master.key"), os.urandom(32).hex() + "\n", 0o400)
         client = os.path.join(work, "client")
         os.mkdir(client)
         for name in ("service.pem", "service.key"):
-            with open(os.path.join(pki, name), encoding="ascii") as f:
-                write(os.path.join(client, name), f.read(), 0o400)
+            write(os.path.join(client, name), read(os.path.join(pki, name)), 0o400)
         state = os.path.join(work, "state-volume")
         os.mkdir(state, 0o700)
         os.chown(state, UID, GID)
@@ -151,37 +129,24 @@ class ImageTest(unittest.TestCase):
 
             # Kubernetes' gRPC probe: plain text on the health port.
             for service in ("", "identity.v1.IdentityService"):
-                probe = server.in_netns([PROBE, "-addr=127.0.0.1:8081", "-service=" + service,
-                                         "-connect-timeout=5s", "-rpc-timeout=5s"])
-                self.assertEqual(probe.returncode, 0, probe.stdout + probe.stderr)
-                self.assertIn("status: SERVING", probe.stdout + probe.stderr)
+                serving, result = probe(server, 8081, service)
+                self.assertTrue(serving, result.stdout + result.stderr)
             # grpc-health-probe over mutual TLS on the service port.
-            probe = server.in_netns([PROBE, "-addr=127.0.0.1:50051", "-tls",
-                                     "-tls-ca-cert=" + os.path.join(pki, "ca.pem"),
-                                     "-tls-client-cert=" + os.path.join(pki, "service.pem"),
-                                     "-tls-client-key=" + os.path.join(pki, "service.key"),
-                                     "-connect-timeout=5s", "-rpc-timeout=5s"])
-            self.assertEqual(probe.returncode, 0, probe.stdout + probe.stderr)
+            serving, result = probe(server, 50051, tls_pki=pki)
+            self.assertTrue(serving, result.stdout + result.stderr)
             # No plain text on the service port.
-            probe = server.in_netns([PROBE, "-addr=127.0.0.1:50051", "-connect-timeout=3s"])
-            self.assertNotEqual(probe.returncode, 0)
+            serving, _ = probe(server, 50051)
+            self.assertFalse(serving)
 
-            def ctl(principal, *args):
-                return server.in_netns(
-                    [IDENTITYCTL, "--target=127.0.0.1:50051",
-                     "--ca=" + os.path.join(pki, "ca.pem"),
-                     "--cert=" + os.path.join(pki, principal + ".pem"),
-                     "--key=" + os.path.join(pki, principal + ".key"),
-                     "--output=json"] + list(args))
-
-            rotated = ctl("ops", "rotate", "billing-main", "--kind=email_hash", "--generate")
+            rotated = identityctl(server, 50051, pki, "ops", "rotate", "billing-main",
+                                  "--kind=email_hash", "--generate")
             self.assertEqual(rotated.returncode, 0, rotated.stderr + server.log())
             secret = re.search(r'"generated_secret":\s*"([0-9a-f]{64})"', rotated.stdout)
             self.assertIsNotNone(secret, "no generated secret in identityctl's output")
-            hashed = ctl("service", "hash", "billing-main", "jane@example.com")
+            expected = email_hash(secret.group(1), "jane@example.com")
+            hashed = identityctl(server, 50051, pki, "service", "hash", "billing-main",
+                                 "jane@example.com")
             self.assertEqual(hashed.returncode, 0, hashed.stderr)
-            expected = hmac.new(bytes.fromhex(secret.group(1)), b"jane@example.com",
-                                hashlib.sha256).hexdigest()
             self.assertIn(expected, hashed.stdout)
             # The image's own identityctl, inside the container.
             inside = server.exec(["/usr/bin/identityctl", "--target=127.0.0.1:50051",

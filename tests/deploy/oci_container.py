@@ -65,14 +65,15 @@ class Bundle:
     def rootfs(self):
         return os.path.join(self.dir, "rootfs")
 
-    def start(self, args=None, env=None, mounts=(), user=None, netns_of=None, name="identityd"):
+    def start(self, args=None, env=None, mounts=(), user=None, supplementary_groups=(),
+              netns_of=None, name="identityd"):
         """Starts a container; returns a Container.
 
         args: replaces the image's Cmd (the entrypoint stays), as a pod's
         `args` do. env: added to the image's environment. mounts: (host path,
         container path, read_only) bind mounts. user: (uid, gid) instead of the
-        image's user. netns_of: a running Container whose network namespace to
-        join (as containers of one pod share theirs)."""
+        image's user; supplementary_groups: more groups (a pod's fsGroup).
+        netns_of: a running Container whose network namespace to join (as containers of one pod share theirs)."""
         self._count += 1
         container_id = "%s-%d-%d" % (name, os.getpid(), self._count)
         config = json.loads(json.dumps(self.base_config))
@@ -84,6 +85,8 @@ class Bundle:
             process["env"] = process["env"] + ["%s=%s" % kv for kv in env.items()]
         if user is not None:
             process["user"] = {"uid": user[0], "gid": user[1]}
+        if supplementary_groups:
+            process["user"]["additionalGids"] = list(supplementary_groups)
         # securityContext: capabilities drop ALL, allowPrivilegeEscalation false.
         process["capabilities"] = {k: [] for k in
                                    ("bounding", "effective", "inheritable", "permitted",
@@ -100,10 +103,8 @@ class Bundle:
         else:
             namespaces.append({"type": "network"})
         linux["namespaces"] = namespaces
+        # No /tmp: a pod with a read-only root filesystem has none either.
         config["mounts"] = config["mounts"] + [
-            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
-             "options": ["nosuid", "nodev", "noexec", "mode=1777", "size=16m"]}
-        ] + [
             {"destination": dest, "type": "bind", "source": src,
              "options": ["rbind", "ro" if read_only else "rw"]}
             for src, dest, read_only in mounts
