@@ -38,6 +38,7 @@ APT_PACKAGES=(
   # deploy/: the container image (mmdebstrap, umoci; deploy/image/build-image.sh)
   # and the OCI runtime its test runs it with (runc; tests/deploy)
   mmdebstrap umoci runc
+  systemd                    # systemd-analyze verify and security for deploy/systemd
 )
 
 source "$REPO_ROOT/scripts/lib/clients.sh"
