@@ -74,17 +74,30 @@ export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$REPO_ROOT" log -1 --fo
 CREATED="$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
 
 # The Debian packages that hold the shared libraries (and the dynamic linker)
-# the binaries load, as this machine's dpkg knows them.
+# the binaries load, as this machine's dpkg knows them. With merged /usr a
+# library may be registered under another spelling of its path: every
+# spelling is asked, in one dpkg-query (which reads every package's file list).
 runtime_packages() {
-  local binary lib
-  for binary in "$IDENTITYD" "$IDENTITYCTL"; do
+  local libs=() candidates=() lib found spelling matched
+  mapfile -t libs < <(for binary in "$IDENTITYD" "$IDENTITYCTL"; do
     ldd "$binary" | awk '/=> \// {print $3} /^\t\/[^ ]*ld-linux/ {print $1}'
-  done | sort -u | while read -r lib; do
-    # Merged /usr: dpkg may know the file under the other spelling.
-    dpkg-query -S "$lib" 2>/dev/null || dpkg-query -S "$(readlink -f "$lib")" 2>/dev/null ||
-      dpkg-query -S "/usr$lib" 2>/dev/null || dpkg-query -S "${lib#/usr}" 2>/dev/null ||
-      { echo "build-image.sh: no Debian package holds $lib" >&2; exit 1; }
-  done | cut -d: -f1 | sort -u
+  done | sort -u)
+  for lib in "${libs[@]}"; do
+    candidates+=("$lib" "$(readlink -f "$lib")" "/usr$lib" "${lib#/usr}")
+  done
+  found="$(dpkg-query -S "${candidates[@]}" 2>/dev/null || true)"
+  for lib in "${libs[@]}"; do
+    matched=""
+    for spelling in "$lib" "$(readlink -f "$lib")" "/usr$lib" "${lib#/usr}"; do
+      matched+="$(awk -v p="$spelling" '$2 == p {print $1}' <<<"$found")"
+    done
+    if [ -z "$matched" ]; then
+      echo "build-image.sh: no Debian package holds $lib" >&2
+      exit 1
+    fi
+  done
+  # "PACKAGE[:ARCH][, PACKAGE[:ARCH]...]: PATH"
+  sed -E 's/: [^ ]+$//; s/, /\n/g' <<<"$found" | sed -E 's/:[a-z0-9]+$//' | sort -u
 }
 
 mkdir -p "$OUT/cache"
