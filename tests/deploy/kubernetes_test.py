@@ -42,6 +42,8 @@ IDENTITYD = os.environ["IDENTITYD"]
 KUBERNETES_VALIDATE = os.environ["KUBERNETES_VALIDATE"]
 KUBECTL = os.environ.get("KUBECTL") or shutil.which("kubectl")
 OVERLAYS = os.path.join(REPO_ROOT, "deploy", "kubernetes", "overlays")
+# The example etcd for overlays/etcd (a kustomization of its own).
+ETCD_EXAMPLE = os.path.join(REPO_ROOT, "deploy", "kubernetes", "etcd")
 # The oldest release whose API the manifests must fit (native gRPC probes are
 # GA since 1.27) and the newest kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.27.0", "1.37.0")
@@ -53,7 +55,8 @@ ETCD_FLAG = re.compile(r"^--etcd_")
 
 
 def render(overlay):
-    result = subprocess.run([KUBECTL, "kustomize", os.path.join(OVERLAYS, overlay)],
+    path = ETCD_EXAMPLE if overlay == "etcd-example" else os.path.join(OVERLAYS, overlay)
+    result = subprocess.run([KUBECTL, "kustomize", path],
                             capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
         raise AssertionError("kubectl kustomize %s: %s" % (overlay, result.stderr))
@@ -141,7 +144,7 @@ class ManifestTest(unittest.TestCase):
         if KUBECTL is None:
             raise AssertionError("kubectl not found (KUBECTL or PATH): it renders the overlays")
         cls.overlays = sorted(os.listdir(OVERLAYS))
-        cls.rendered = {overlay: render(overlay) for overlay in cls.overlays}
+        cls.rendered = {overlay: render(overlay) for overlay in cls.overlays + ["etcd-example"]}
         cls.flags = known_flags()
         cls.workdir = tempfile.mkdtemp(prefix="identityd-kubernetes-test-")
 
@@ -151,6 +154,7 @@ class ManifestTest(unittest.TestCase):
 
     def test_overlays_exist(self):
         self.assertEqual(self.overlays, ["etcd", "single"])
+        self.assertTrue(os.path.isdir(ETCD_EXAMPLE))
 
     def test_every_overlay_validates_against_the_api_schemas(self):
         for overlay, text in self.rendered.items():
@@ -166,9 +170,33 @@ class ManifestTest(unittest.TestCase):
                     self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
 
     def test_manifests_match_what_identityd_accepts(self):
-        for overlay, text in self.rendered.items():
+        for overlay in self.overlays:
             with self.subTest(overlay=overlay):
-                self.check_manifests(overlay, objects(text))
+                self.check_manifests(overlay, objects(self.rendered[overlay]))
+
+    def test_etcd_overlay_names_the_example_etcd(self):
+        example = objects(self.rendered["etcd-example"])
+        statefulset = example[("StatefulSet", "identityd-etcd")]
+        service = example[("Service", "identityd-etcd")]
+        namespace = statefulset["metadata"]["namespace"]
+        (etcd,) = statefulset["spec"]["template"]["spec"]["containers"]
+        client_port = [p["containerPort"] for p in etcd["ports"] if p["name"] == "client"]
+        members = ["https://%s-%d.%s.%s.svc:%d" % (statefulset["metadata"]["name"], i,
+                                                   service["metadata"]["name"], namespace,
+                                                   client_port[0])
+                   for i in range(statefulset["spec"]["replicas"])]
+        deployment = objects(self.rendered["etcd"])[("Deployment", "identityd")]
+        self.assertEqual(deployment["metadata"]["namespace"], namespace)
+        flags = flag_values(identityd_container(deployment["spec"]["template"]["spec"])["args"])
+        self.assertEqual(flags["--etcd_endpoints"].split(","), members)
+        # setup-auth.sh's default prefix, the one identityd's role may use.
+        with open(os.path.join(ETCD_EXAMPLE, "setup-auth.sh"), encoding="utf-8") as f:
+            self.assertIn('PREFIX="${1:-%s}"' % flags["--etcd_prefix"], f.read())
+        # identityd's pods are the etcd clients the example's network policy admits.
+        policy = example[("NetworkPolicy", "identityd-etcd")]
+        self.assertIn(deployment["spec"]["selector"]["matchLabels"],
+                      [rule["from"][0].get("podSelector", {}).get("matchLabels")
+                       for rule in policy["spec"]["ingress"]])
 
     def check_manifests(self, overlay, objs):
         deployment = objs[("Deployment", "identityd")]
