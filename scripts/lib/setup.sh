@@ -30,6 +30,7 @@ APT_PACKAGES=(
   llvm                         # llvm-symbolizer, for the sanitizers' stack traces
   python3 python3-jwt        # /usr/bin/python3 with PyJWT, for the interop checks
   nodejs                     # runs the vendor's Node snippet for test vectors
+  etcd-server etcd-client     # a real etcd for deploy/kubernetes/etcd/setup-auth.sh (tests/deploy)
   # the clients in other languages (scripts/lib/clients.sh; Go and npm come
   # with the machine: Debian 12's Go is too old for client/go/go.mod)
   python3-venv               # the Python client's virtualenv
