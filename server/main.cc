@@ -28,6 +28,8 @@
 #include "server/common/library_log.h"
 #include "server/common/log.h"
 #include "server/config/server_config.h"
+#include "server/health/health_descriptor.h"
+#include "server/health/health_listener.h"
 #include "server/keyring/keyring.h"
 #include "server/listen_address.h"
 #include "server/server_security.h"
@@ -80,6 +82,10 @@ ABSL_FLAG(std::string, port_file, "",
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT: stop accepting calls, then give in-flight calls this long to "
           "finish before cancelling them.");
+ABSL_FLAG(std::string, health_listen, "",
+          "HOST:PORT of a second, plain-text port that answers grpc.health.v1.Health only, for "
+          "probes that cannot do mutual TLS (Kubernetes' gRPC probes), e.g. 0.0.0.0:8081. Off "
+          "if empty.");
 
 namespace identity {
 namespace {
@@ -221,6 +227,7 @@ int Run() {
       audit_log->get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  health::LinkHealthDescriptor();
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second identityd on the same port
   // would bind silently and take half the calls. Fail on a busy port instead.
@@ -238,6 +245,19 @@ int Run() {
                                                          : address->host,
                    ":", bound_port);
   LogInfo(absl::StrCat("identityd serving on ", bound, " with ", keyring.size(), " widget(s)"));
+  std::unique_ptr<health::HealthListener> health_listener;
+  if (const std::string health_listen = absl::GetFlag(FLAGS_health_listen);
+      !health_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<health::HealthListener>> started =
+        health::HealthListener::Start(health_listen, {"identity.v1.IdentityService"});
+    if (!started.ok()) {
+      server->Shutdown();
+      return Fail(started.status().message());
+    }
+    health_listener = *std::move(started);
+    LogInfo(absl::StrCat("health checks (plain text, grpc.health.v1 only) on port ",
+                         health_listener->port()));
+  }
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
     if (!WritePortFile(path, bound_port)) {
       server->Shutdown();
@@ -261,8 +281,10 @@ int Run() {
   // Probes see NOT_SERVING at once; new calls are refused; in-flight calls may
   // finish until the deadline, after which they are cancelled.
   server->GetHealthCheckService()->Shutdown();
+  if (health_listener != nullptr) health_listener->SetNotServing();
   server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server->Wait();
+  if (health_listener != nullptr) health_listener->Shutdown();
   LogInfo("stopped");
   return 0;
 }

@@ -31,11 +31,16 @@ APT_PACKAGES=(
   llvm                         # llvm-symbolizer, for the sanitizers' stack traces
   python3 python3-jwt        # /usr/bin/python3 with PyJWT, for the interop checks
   nodejs                     # runs the vendor's Node snippet for test vectors
+  etcd-server etcd-client     # a real etcd for deploy/kubernetes/etcd/setup-auth.sh (tests/deploy)
   # the clients in other languages (scripts/lib/clients.sh; Go and npm come
   # with the machine: Debian 12's Go is too old for client/go/go.mod)
   python3-venv               # the Python client's virtualenv
   ruby rake ruby-grpc ruby-google-protobuf ruby-jwt ruby-minitest  # the Ruby client
   openjdk-17-jdk-headless maven                                    # the Java client
+  # deploy/: the container image (mmdebstrap, umoci; deploy/image/build-image.sh)
+  # and the OCI runtime its test runs it with (runc; tests/deploy)
+  mmdebstrap umoci runc
+  systemd                    # systemd-analyze verify and security for deploy/systemd
 )
 
 source "$REPO_ROOT/scripts/lib/clients.sh"

@@ -21,6 +21,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "tests/integration/integration_fixture.h"
+#include "tests/support/loopback_port.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -537,6 +538,27 @@ class StandardServicesTest : public ::testing::Test {
     ASSERT_NE(server_, nullptr);
     channel_ = grpc::CreateChannel(server_->target(), grpc::InsecureChannelCredentials());
   }
+
+  // Sends each request on one reflection stream and returns the answers
+  // (fewer if the stream broke: the caller's size check fails then).
+  std::vector<grpc::reflection::v1alpha::ServerReflectionResponse> Reflect(
+      const std::vector<grpc::reflection::v1alpha::ServerReflectionRequest>& requests) {
+    std::unique_ptr<grpc::reflection::v1alpha::ServerReflection::Stub> reflection =
+        grpc::reflection::v1alpha::ServerReflection::NewStub(channel_);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    auto stream = reflection->ServerReflectionInfo(&context);
+    std::vector<grpc::reflection::v1alpha::ServerReflectionResponse> responses;
+    for (const auto& request : requests) {
+      grpc::reflection::v1alpha::ServerReflectionResponse response;
+      if (!stream->Write(request) || !stream->Read(&response)) break;
+      responses.push_back(std::move(response));
+    }
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+    return responses;
+  }
+
   std::unique_ptr<testing::IdentitydProcess> server_;
   std::shared_ptr<grpc::Channel> channel_;
 };
@@ -565,35 +587,23 @@ TEST_F(StandardServicesTest, HealthCheckIsServingForTheServerAndTheService) {
 }
 
 TEST_F(StandardServicesTest, ReflectionListsServicesAndDescribesTheContract) {
-  using grpc::reflection::v1alpha::ServerReflection;
-  using grpc::reflection::v1alpha::ServerReflectionRequest;
-  using grpc::reflection::v1alpha::ServerReflectionResponse;
-  std::unique_ptr<ServerReflection::Stub> reflection = ServerReflection::NewStub(channel_);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  std::unique_ptr<grpc::ClientReaderWriter<ServerReflectionRequest, ServerReflectionResponse>>
-      stream = reflection->ServerReflectionInfo(&context);
-
-  ServerReflectionRequest list;
+  grpc::reflection::v1alpha::ServerReflectionRequest list;
   list.set_list_services("");
-  ASSERT_TRUE(stream->Write(list));
-  ServerReflectionResponse listed;
-  ASSERT_TRUE(stream->Read(&listed));
-  ASSERT_TRUE(listed.has_list_services_response()) << listed.DebugString();
+  grpc::reflection::v1alpha::ServerReflectionRequest describe;
+  describe.set_file_containing_symbol("identity.v1.IdentityService");
+  const auto responses = Reflect({list, describe});
+  ASSERT_EQ(responses.size(), 2u);
+
+  ASSERT_TRUE(responses[0].has_list_services_response()) << responses[0].DebugString();
   std::vector<std::string> names;
-  for (const auto& s : listed.list_services_response().service()) names.push_back(s.name());
+  for (const auto& s : responses[0].list_services_response().service()) names.push_back(s.name());
   EXPECT_THAT(names, UnorderedElementsAre("identity.v1.IdentityService", "grpc.health.v1.Health",
                                           "grpc.reflection.v1alpha.ServerReflection"));
 
-  ServerReflectionRequest describe;
-  describe.set_file_containing_symbol("identity.v1.IdentityService");
-  ASSERT_TRUE(stream->Write(describe));
-  ServerReflectionResponse described;
-  ASSERT_TRUE(stream->Read(&described));
-  ASSERT_TRUE(described.has_file_descriptor_response()) << described.DebugString();
+  ASSERT_TRUE(responses[1].has_file_descriptor_response()) << responses[1].DebugString();
   bool found = false;
   for (const std::string& bytes :
-       described.file_descriptor_response().file_descriptor_proto()) {
+       responses[1].file_descriptor_response().file_descriptor_proto()) {
     google::protobuf::FileDescriptorProto file;
     ASSERT_TRUE(file.ParseFromString(bytes));
     if (file.name() != "identity/v1/identity.proto") continue;
@@ -607,8 +617,98 @@ TEST_F(StandardServicesTest, ReflectionListsServicesAndDescribesTheContract) {
                                      "GetWidget", "ListWidgets"));
   }
   EXPECT_TRUE(found);
-  stream->WritesDone();
-  EXPECT_TRUE(stream->Finish().ok());
+}
+
+// Every listed service is describable: gRPC's built-in health service too
+// (before, reflection answered NOT_FOUND for it, and grpcurl could not call
+// it: "target server does not expose service").
+TEST_F(StandardServicesTest, ReflectionDescribesTheHealthService) {
+  grpc::reflection::v1alpha::ServerReflectionRequest describe;
+  describe.set_file_containing_symbol("grpc.health.v1.Health");
+  const auto responses = Reflect({describe});
+  ASSERT_EQ(responses.size(), 1u);
+  ASSERT_TRUE(responses[0].has_file_descriptor_response()) << responses[0].DebugString();
+  const auto& files = responses[0].file_descriptor_response().file_descriptor_proto();
+  ASSERT_EQ(files.size(), 1);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(files[0]));
+  EXPECT_EQ(file.package(), "grpc.health.v1");
+  ASSERT_EQ(file.service_size(), 1);
+  EXPECT_EQ(file.service(0).name(), "Health");
+  std::vector<std::string> methods;
+  for (const auto& m : file.service(0).method()) methods.push_back(m.name());
+  EXPECT_THAT(methods, UnorderedElementsAre("Check", "Watch"));
+}
+
+// --health_listen: a plain-text port for probes that cannot do mutual TLS
+// (Kubernetes' gRPC probes), serving the health service and nothing else,
+// NOT_SERVING once a stop begins.
+TEST(HealthListenTest, ServesOnlyHealthChecksInPlainText) {
+  absl::StatusOr<int> port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(port.ok()) << port.status();
+  const std::string health_target = absl::StrCat("127.0.0.1:", *port);
+  testing::IdentitydProcess::Options options = StandardServerOptions();
+  options.extra_flags = {"--health_listen=" + health_target};
+  std::unique_ptr<testing::IdentitydProcess> server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  std::shared_ptr<grpc::Channel> channel = ConnectedChannel(health_target);
+  ASSERT_NE(channel, nullptr) << server->Logs();
+  std::unique_ptr<grpc::health::v1::Health::Stub> health =
+      grpc::health::v1::Health::NewStub(channel);
+  auto check = [&](const std::string& service, grpc::health::v1::HealthCheckResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    return health->Check(&context, request, response);
+  };
+  for (const std::string service : {"", "identity.v1.IdentityService"}) {
+    SCOPED_TRACE(service);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = check(service, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  }
+  // Nothing else: not the identity service, not reflection.
+  grpc::GenericStub generic(channel);
+  for (const std::string method : {"/identity.v1.IdentityService/IssueEmailHash",
+                                   "/grpc.reflection.v1alpha.ServerReflection/"
+                                   "ServerReflectionInfo"}) {
+    SCOPED_TRACE(method);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    grpc::ByteBuffer response;
+    grpc::Status status;
+    absl::Mutex mu;
+    bool done = false;
+    grpc::Slice no_bytes("");
+    grpc::ByteBuffer empty(&no_bytes, 1);
+    generic.UnaryCall(&context, method, grpc::StubOptions(), &empty, &response,
+                      [&](grpc::Status s) {
+                        absl::MutexLock lock(&mu);
+                        status = s;
+                        done = true;
+                      });
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(&done));
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
+  // A stop: the probe port says NOT_SERVING (or is gone) from then on.
+  ASSERT_TRUE(server->Stop().ok()) << server->Logs();
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = check("", &response);
+  EXPECT_FALSE(status.ok() &&
+               response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST(HealthListenTest, MalformedAddressStopsTheStart) {
+  testing::IdentitydProcess::Options options = StandardServerOptions();
+  options.extra_flags = {"--health_listen=8081"};
+  absl::StatusOr<testing::RunResult> run =
+      testing::IdentitydProcess::StartExpectingFailure(options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit.exit_code, 1);
+  EXPECT_THAT(run->stderr_text, HasSubstr("--health_listen: must be HOST:PORT"));
 }
 
 }  // namespace
