@@ -30,9 +30,12 @@
 #include "server/config/server_config.h"
 #include "server/keyring/keyring.h"
 #include "server/listen_address.h"
+#include "server/metrics/store_metrics.h"
+#include "server/metrics_setup.h"
 #include "server/server_security.h"
 #include "server/service/identity_service_impl.h"
 #include "server/state_bootstrap.h"
+#include "server/store/instrumented_secret_store.h"
 
 ABSL_FLAG(std::string, listen, "",
           "HOST:PORT to serve on (required), e.g. 127.0.0.1:50051; port 0 picks a free one "
@@ -162,14 +165,20 @@ int Run() {
        static_cast<std::size_t>(previous_versions), (*security)->plaintext()},
       config.has_value() ? &*config : nullptr, config_path, keyring, absl::Now());
   if (!store.ok()) return Fail(store.status().message());
-
+  // Every store call the service makes is timed (server/metrics_setup.h).
+  metrics::StoreMetrics store_metrics;
+  store::InstrumentedSecretStore instrumented_store(**store, store_metrics);
 
   service::IdentityServiceImpl service(
-      keyring, **store,
+      keyring, instrumented_store,
       service::AccessControl{
           &(*security)->authorizer(), (*security)->rate_limiter(),
           static_cast<std::size_t>((*security)->limits().max_metadata_bytes)},
       audit_log->get());
+  // Before the gRPC port opens; stopped first (declared last).
+  absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> metrics_server =
+      StartMetricsFromFlags({&keyring, audit_log->get(), security->get(), &store_metrics});
+  if (!metrics_server.ok()) return Fail(metrics_server.status().message());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/common/log.h"
+#include "server/service/call_metrics.h"
 
 namespace identity::service {
 namespace {
@@ -65,7 +66,17 @@ absl::Status CallAudit::RecordDurablyBeforeApply() {
   return absl::OkStatus();
 }
 
+void CallAudit::RecordMetrics(const absl::Status& status) {
+  if (metrics_recorded_) return;
+  metrics_recorded_ = true;
+  if (!CallMetrics::Global().enabled()) return;  // not even the clock read
+  const absl::Time now = absl::Now();
+  CallMetrics::Global().Record(event_.rpc, status, now - event_.time,
+                               event_.kind.value_or(""), now);
+}
+
 void CallAudit::Finish(const absl::Status& status) {
+  RecordMetrics(status);
   if (finished_ || log_ == nullptr) return;
   finished_ = true;
   if (recorded_durably_ && status.ok()) return;
@@ -86,6 +97,7 @@ void CallAudit::Finish(const absl::Status& status) {
 }
 
 void CallAudit::FinishRefusedAdmission(const absl::Status& status) {
+  RecordMetrics(status);
   if (finished_ || log_ == nullptr) return;
   finished_ = true;
   Complete(status);
