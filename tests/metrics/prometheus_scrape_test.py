@@ -9,7 +9,9 @@ identityd with --metrics_listen=127.0.0.1:0 and three widgets. This script:
 2. makes a known number of good and bad calls with identityctl;
 3. starts Prometheus (its own temporary directory, a free loopback port,
    scraping identityd every second) and checks, through Prometheus' HTTP API,
-   that PromQL queries return exactly those counts.
+   that PromQL queries return exactly those counts;
+4. runs every query of the Grafana dashboard (deploy/grafana) against it:
+   each must be valid PromQL (metrics.names checks the names it uses).
 
 Every wait is bounded; Prometheus is stopped in the end whatever happens.
 """
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -114,6 +117,34 @@ EXPECTED = {
 }
 
 
+DASHBOARD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy",
+                         "grafana", "identityd-dashboard.json")
+
+
+def dashboard_queries():
+    with open(DASHBOARD, encoding="utf-8") as f:
+        panels = json.load(f)["panels"]
+    for panel in panels:
+        for target in panel.get("targets", []):
+            yield panel["title"], (target["expr"].replace("$instance", ".*")
+                                   .replace("$__rate_interval", "1m"))
+
+
+def check_dashboard(api):
+    problems = []
+    for title, promql in dashboard_queries():
+        url = api + "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+        try:
+            _, _, body = http_get(url)
+            answer = json.loads(body)
+        except urllib.error.HTTPError as e:
+            answer = json.loads(e.read().decode())
+        if answer.get("status") != "success":
+            problems.append("%s: %s: %s" % (title, promql, answer.get("error")))
+    if problems:
+        fail("dashboard queries:\n" + "\n".join(problems))
+
+
 def query(api, promql):
     url = api + "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
     _, _, body = http_get(url)
@@ -170,6 +201,8 @@ def main():
             fail("PromQL results differ from the calls made (query: got, expected):\n" +
                  "\n".join("  %s: %s, %s" % (q, g, EXPECTED[q]) for q, g in wrong.items()))
         print("Prometheus: %d PromQL queries returned the exact counts" % len(EXPECTED))
+        check_dashboard(api)
+        print("Prometheus: every dashboard query is valid PromQL")
     finally:
         prometheus.send_signal(signal.SIGTERM)
         try:
