@@ -30,6 +30,7 @@
 #include "server/config/server_config.h"
 #include "server/keyring/keyring.h"
 #include "server/listen_address.h"
+#include "server/log_setup.h"
 #include "server/metrics/store_metrics.h"
 #include "server/metrics_setup.h"
 #include "server/server_security.h"
@@ -259,6 +260,7 @@ int main(int argc, char** argv) {
   };
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
+  if (absl::Status s = identity::ApplyLogFlags(); !s.ok()) return identity::Fail(s.message());
   // Before anything reads a secret: non-dumpable process, secure heap.
   if (absl::Status s = identity::ProtectProcessFromFlags(); !s.ok()) {
     return identity::Fail(s.message());

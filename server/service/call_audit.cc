@@ -56,8 +56,8 @@ absl::Status CallAudit::RecordDurablyBeforeApply() {
   event_.event_id = audit::NewRandomId();
   if (absl::Status s = log_->WriteDurably(event_); !s.ok()) {
     // The sinks' names and errors are for operators, not for the caller.
-    LogError(absl::StrCat("rotation of ", event_.app_id, " refused (request ", event_.request_id,
-                          "): ", s.message()));
+    Log(LogLevel::kError, absl::StrCat("rotation of ", event_.app_id, " refused: ", s.message()),
+        {{"request_id", event_.request_id}});
     return absl::UnavailableError(
         "audit: the rotation could not be recorded by every audit sink; nothing changed "
         "(retry later)");
