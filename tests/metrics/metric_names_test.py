@@ -10,12 +10,17 @@ fresh state directory) and --metrics_listen, scrapes /metrics once, and checks:
 * every metric name in deploy/prometheus/identityd-alerts.yml and in
   deploy/grafana/identityd-dashboard.json is in that table (or is `up`);
 * the dashboard is well-formed JSON with a unique id per panel, every panel
-  has a Prometheus target, and no query names an email or app_id label.
+  has a Prometheus target, and no query names an email or app_id label;
+* and, while it runs, that the TLS and policy metrics follow the files: the
+  certificate's notAfter as openssl reads it, reloads that succeed (a renewed
+  certificate, a new policy) and that fail (a broken certificate, a policy
+  that does not parse).
 
     metric_names_test.py --identityd=PATH --repo=PATH
 """
 
 import argparse
+import calendar
 import json
 import os
 import re
@@ -38,6 +43,7 @@ PROMQL_WORDS = {
     "code", "kind", "outcome", "sink", "op", "reason", "s", "m", "h", "d",
 }
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
+REPO = None
 
 
 def fail(message):
@@ -116,6 +122,60 @@ def dashboard_exprs(path):
     return exprs
 
 
+def sample(exposition, series):
+    """The value of `series` (name{labels} as exposed) in `exposition`, or None."""
+    for line in exposition.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split(" ")[1])
+    return None
+
+
+def wait_for(port, series, predicate, what):
+    """Scrapes until `predicate(value of series)` holds (bounded); returns the exposition."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+            exposition = r.read().decode()
+        value = sample(exposition, series)
+        if value is not None and predicate(value):
+            return exposition
+        if time.monotonic() > deadline:
+            fail("%s: %s is %s" % (what, series, value))
+        time.sleep(0.1)
+
+
+def write_atomically(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(path + ".tmp", path)
+
+
+def check_reloads(port, pki, policy):
+    """The TLS and policy metrics follow changes of their files."""
+    end = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", pki + "/server.pem"],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    not_after = calendar.timegm(time.strptime(end.split("=", 1)[1], "%b %d %H:%M:%S %Y %Z"))
+    cert = "identityd_tls_certificate_not_after_timestamp_seconds"
+    wait_for(port, cert, lambda v: v == not_after, "notAfter as openssl reads it")
+    # A new valid policy, then one that does not parse (the previous stays).
+    write_atomically(policy, json.dumps({"rules": []}))
+    wait_for(port, 'identityd_authz_policy_reloads_total{outcome="success"}', lambda v: v == 1,
+             "policy reloaded")
+    write_atomically(policy, "{not json")
+    wait_for(port, 'identityd_authz_policy_reloads_total{outcome="failure"}', lambda v: v == 1,
+             "policy reload failed")
+    # A renewed server certificate (new key, new serial), then a broken one.
+    time.sleep(1.1)  # notAfter has whole seconds: let the renewed one differ
+    subprocess.run([os.path.join(REPO, "scripts/lib/dev_pki.sh"), pki, "--renew-server"],
+                   check=True, stdout=subprocess.DEVNULL, timeout=60)
+    wait_for(port, 'identityd_tls_reloads_total{outcome="success"}', lambda v: v >= 1,
+             "certificate reloaded")
+    wait_for(port, cert, lambda v: v > not_after, "renewed notAfter")
+    write_atomically(pki + "/server.pem", "not a certificate\n")
+    wait_for(port, 'identityd_tls_reloads_total{outcome="failure"}', lambda v: v >= 1,
+             "broken certificate")
+
+
 def scrape_tls_identityd(identityd, repo):
     workdir = tempfile.mkdtemp(prefix="identityd-names-")
     pki = os.path.join(workdir, "pki")
@@ -139,6 +199,7 @@ def scrape_tls_identityd(identityd, repo):
              "--tls_cert_file=" + pki + "/server.pem", "--tls_key_file=" + pki + "/server.key",
              "--tls_client_ca_file=" + pki + "/ca.pem", "--authz_policy_file=" + policy,
              "--state_dir=" + state, "--master_key_file=" + key,
+             "--tls_reload_interval=1s", "--authz_policy_reload_interval=100ms",
              "--audit_sink=file:" + os.path.join(workdir, "audit.log")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
@@ -154,6 +215,7 @@ def scrape_tls_identityd(identityd, repo):
                 fail("identityd did not serve metrics; its log:\n" + f.read())
         with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
             exposition = r.read().decode()
+        check_reloads(port, pki, policy)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -169,6 +231,8 @@ def main():
     parser.add_argument("--identityd", required=True)
     parser.add_argument("--repo", required=True)
     args = parser.parse_args()
+    global REPO
+    REPO = args.repo
 
     exposition = scrape_tls_identityd(args.identityd, args.repo)
     exposed = set(re.findall(r"^# TYPE (\S+) ", exposition, re.M))

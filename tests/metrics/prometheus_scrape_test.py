@@ -113,6 +113,11 @@ EXPECTED = {
     # interop-both and interop-jwt-only start at version 1; two rotations.
     'identityd_secret_versions_installed{kind="jwt"}': 4,
     'identityd_denied_calls_total{rpc="IssueEmailHash",reason="permission_denied"}': 0,
+    # Audit (stdout): every issue call and the refused rotation are queued; the
+    # two rotations made are written durably, not queued.
+    'identityd_audit_events_queued_total': 16,
+    'identityd_audit_sink_lines_written_total{sink="stdout"}': 18,
+    'identityd_audit_events_dropped_total': 0,
     'up{job="identityd"}': 1,
 }
 
