@@ -36,6 +36,22 @@ void SetTimeouts(int fd, absl::Duration timeout) {
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+// After the answer: half-closes, then reads what the client still sends (at
+// most 64 KiB for at most 200 ms) before the caller closes. Closing a socket
+// with unread bytes sends a reset, which can destroy the answer before the
+// client has read it.
+void Drain(int fd) {
+  shutdown(fd, SHUT_WR);
+  SetTimeouts(fd, absl::Milliseconds(100));
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(200);
+  char buffer[4096];
+  for (std::size_t total = 0; total < 64 * 1024 && absl::Now() < deadline;) {
+    const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) return;
+    total += static_cast<std::size_t>(n);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
@@ -128,6 +144,7 @@ void MetricsHttpServer::Serve(int fd) {
     if (request.size() >= kMaxRequestBytes || absl::Now() > deadline) {
       (void)SendAll(fd, Response("431 Request Header Fields Too Large", "text/plain", "", false),
                     "metrics response", nullptr, deadline);
+      Drain(fd);
       return;
     }
     const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
@@ -155,9 +172,7 @@ void MetricsHttpServer::Serve(int fd) {
     }
   }
   (void)SendAll(fd, response, "metrics response", nullptr, deadline);
-  // Half-close and drain briefly, so the client reads the whole answer
-  // instead of a reset from unread request bytes.
-  shutdown(fd, SHUT_WR);
+  Drain(fd);
 }
 
 }  // namespace identity::metrics

@@ -16,10 +16,12 @@ namespace identity::metrics {
 // `render` returns, in the Prometheus text format, on its own port (the gRPC
 // port stays mutual-TLS only). It is deliberately small: one thread, one
 // connection at a time, "Connection: close" after each answer, a request of
-// at most 8 KiB read within `io_timeout`, and nothing but GET (and HEAD) of
-// /metrics: other paths get 404, other methods 405. A Prometheus server
-// scrapes every few seconds; a client that connects and sends nothing holds
-// the thread for `io_timeout` at most. Metrics hold no secret, but a metrics
+// at most 8 KiB read within `io_timeout` (after the answer, what the client
+// still sends is read and dropped for at most 200 ms, so that the close does
+// not reset the connection before the answer is read), and nothing but GET
+// (and HEAD) of /metrics: other paths get 404, other methods 405. A
+// Prometheus server scrapes every few seconds; a client that connects and
+// sends nothing holds the thread for `io_timeout` at most. Metrics hold no secret, but a metrics
 // port is best kept off public networks all the same (README, "Monitoring").
 //
 //   auto server = MetricsHttpServer::Start("127.0.0.1", 9464,

@@ -25,14 +25,11 @@ import json
 import os
 import re
 import secrets
-import signal
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 
-WAIT_S = 30
+from metrics_test_util import WAIT_S, fail, http_get, metrics_port_from_log, stop
 
 # PromQL words that look like metric names.
 PROMQL_WORDS = {
@@ -45,10 +42,6 @@ PROMQL_WORDS = {
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
 REPO = None
 
-
-def fail(message):
-    sys.stderr.write("FAIL: " + message + "\n")
-    sys.exit(1)
 
 
 def readme_metrics(path):
@@ -134,8 +127,7 @@ def wait_for(port, series, predicate, what):
     """Scrapes until `predicate(value of series)` holds (bounded); returns the exposition."""
     deadline = time.monotonic() + WAIT_S
     while True:
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
-            exposition = r.read().decode()
+        _, _, exposition = http_get("http://127.0.0.1:%d/metrics" % port)
         value = sample(exposition, series)
         if value is not None and predicate(value):
             return exposition
@@ -203,26 +195,11 @@ def scrape_tls_identityd(identityd, repo):
              "--audit_sink=file:" + os.path.join(workdir, "audit.log")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + WAIT_S
-        port = None
-        while time.monotonic() < deadline and server.poll() is None and port is None:
-            with open(log_path, errors="replace") as f:
-                m = re.search(r"metrics on http://127\.0\.0\.1:(\d+)/metrics", f.read())
-            port = int(m.group(1)) if m else None
-            time.sleep(0.05)
-        if port is None:
-            with open(log_path, errors="replace") as f:
-                fail("identityd did not serve metrics; its log:\n" + f.read())
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
-            exposition = r.read().decode()
+        port = metrics_port_from_log(log_path, server)
+        _, _, exposition = http_get("http://127.0.0.1:%d/metrics" % port)
         check_reloads(port, pki, policy)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
     return exposition
 
 

@@ -1,8 +1,5 @@
 #include "server/metrics/metrics_http_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,37 +8,15 @@
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/support/http_get.h"
 
 namespace identity::metrics {
 namespace {
 
-// Connects to 127.0.0.1:`port`; -1 on failure.
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  const timeval tv{10, 0};  // bounded: a hung server fails the test
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  return fd;
-}
-
 // Sends `request` and reads the whole answer (the server closes).
 std::string Exchange(int port, const std::string& request) {
-  const int fd = Connect(port);
-  if (fd < 0) return "connect failed";
-  (void)!send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string response;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = recv(fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, n);
-  close(fd);
-  return response;
+  absl::StatusOr<std::string> response = ::identity::testing::HttpExchange(port, request);
+  return response.ok() ? *response : std::string(response.status().message());
 }
 
 class MetricsHttpServerTest : public ::testing::Test {
@@ -98,13 +73,13 @@ TEST_F(MetricsHttpServerTest, RefusesOtherPathsMethodsAndGarbage) {
 // A client that connects and sends nothing holds the server for the I/O
 // timeout at most; the next scrape is served.
 TEST_F(MetricsHttpServerTest, SilentClientDoesNotBlockLaterScrapes) {
-  const int silent = Connect(server_->port());
-  ASSERT_GE(silent, 0);
+  absl::StatusOr<int> silent = ::identity::testing::ConnectToLoopback(server_->port());
+  ASSERT_TRUE(silent.ok()) << silent.status();
   const absl::Time start = absl::Now();
   EXPECT_TRUE(absl::StartsWith(Exchange(server_->port(), "GET /metrics HTTP/1.1\r\n\r\n"),
                                "HTTP/1.1 200 OK"));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
-  close(silent);
+  close(*silent);
 }
 
 TEST(MetricsHttpServerStartTest, BusyPortAndBadHostAreErrors) {

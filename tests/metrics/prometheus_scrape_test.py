@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -28,33 +27,14 @@ import tempfile
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 
-WAIT_S = 40
+from metrics_test_util import WAIT_S, fail, http_get, metrics_port_from_log, stop
+
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 
 
-def fail(message):
-    sys.stderr.write("FAIL: " + message + "\n")
-    sys.exit(1)
 
-
-def metrics_port():
-    log = os.path.join(os.environ["IDENTITYD_DIR"], "identityd.stderr")
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        with open(log, encoding="utf-8", errors="replace") as f:
-            m = re.search(r"metrics on http://127\.0\.0\.1:(\d+)/metrics", f.read())
-        if m:
-            return int(m.group(1))
-        time.sleep(0.05)
-    fail("identityd did not log its metrics address")
-
-
-def http_get(url):
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status, response.headers.get("Content-Type"), response.read().decode()
 
 
 def free_port():
@@ -160,7 +140,7 @@ def query(api, promql):
 
 
 def main():
-    port = metrics_port()
+    port = metrics_port_from_log(os.path.join(os.environ["IDENTITYD_DIR"], "identityd.stderr"))
     status, content_type, exposition = http_get("http://127.0.0.1:%d/metrics" % port)
     if status != 200 or not content_type.startswith("text/plain; version=0.0.4"):
         fail("GET /metrics: %s %s" % (status, content_type))
@@ -209,12 +189,7 @@ def main():
         check_dashboard(api)
         print("Prometheus: every dashboard query is valid PromQL")
     finally:
-        prometheus.send_signal(signal.SIGTERM)
-        try:
-            prometheus.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            prometheus.kill()
-            prometheus.wait()
+        stop(prometheus)
         log.close()
         shutil.rmtree(workdir, ignore_errors=True)
 

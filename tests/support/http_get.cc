@@ -14,7 +14,7 @@
 
 namespace identity::testing {
 
-absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
+absl::StatusOr<int> ConnectToLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
   const timeval tv{10, 0};
@@ -24,20 +24,30 @@ absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int err = errno;
     close(fd);
     return absl::UnavailableError(absl::StrCat("connect to port ", port, ": ",
-                                               std::strerror(errno)));
+                                               std::strerror(err)));
   }
-  const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-  (void)!send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  return fd;
+}
+
+absl::StatusOr<std::string> HttpExchange(int port, const std::string& request) {
+  absl::StatusOr<int> fd = ConnectToLoopback(port);
+  if (!fd.ok()) return fd.status();
+  (void)!send(*fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string response;
   char buffer[8192];
   ssize_t n;
-  while ((n = recv(fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, n);
-  close(fd);
+  while ((n = recv(*fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, n);
+  close(*fd);
   if (n < 0) return absl::DeadlineExceededError("HTTP response not complete within 10 s");
   return response;
+}
+
+absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
+  return HttpExchange(
+      port, absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
 }
 
 absl::StatusOr<int> MetricsPortFromLog(const std::string& log) {
