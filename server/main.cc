@@ -160,6 +160,8 @@ int Run() {
   const int previous_versions = absl::GetFlag(FLAGS_previous_versions);
   if (previous_versions < 0) return Fail("--previous_versions must be 0..99");
   keyring::Keyring keyring;
+  // Before the store: a replicated back end reports its watch into it.
+  metrics::StoreMetrics store_metrics;
   // The store first, then the config's seeds for widgets it does not know.
   absl::StatusOr<std::unique_ptr<store::SecretStore>> store = BootstrapState(
       {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_master_key_file),
@@ -167,7 +169,6 @@ int Run() {
       config.has_value() ? &*config : nullptr, config_path, keyring, absl::Now());
   if (!store.ok()) return Fail(store.status().message());
   // Every store call the service makes is timed (server/metrics_setup.h).
-  metrics::StoreMetrics store_metrics;
   store::InstrumentedSecretStore instrumented_store(**store, store_metrics);
 
   service::IdentityServiceImpl service(
