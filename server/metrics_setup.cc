@@ -3,11 +3,20 @@
 #include <grpcpp/grpcpp.h>
 #include <openssl/crypto.h>
 
+#include <unistd.h>
+
+#include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "server/common/log.h"
 #include "server/crypto/secure_memory.h"
@@ -30,6 +39,32 @@ namespace {
 
 using metrics::MetricType;
 using metrics::TextFormatWriter;
+
+// When this process started, as the Prometheus client libraries compute it:
+// the boot time (/proc/stat "btime") plus the process' start in clock ticks
+// after boot (/proc/self/stat, field 22). `fallback` if either is unreadable.
+absl::Time ProcessStartTime(absl::Time fallback) {
+  std::ifstream stat_file("/proc/stat");
+  std::string line;
+  std::int64_t boot_seconds = -1;
+  while (std::getline(stat_file, line)) {
+    if (absl::StartsWith(line, "btime ") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(6)), &boot_seconds)) {
+      break;
+    }
+  }
+  std::ifstream self("/proc/self/stat");
+  std::string self_stat((std::istreambuf_iterator<char>(self)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces), from field 3 on.
+  const std::size_t close = self_stat.rfind(')');
+  if (boot_seconds < 0 || close == std::string::npos) return fallback;
+  const std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(self_stat).substr(close + 2), ' ');
+  std::int64_t start_ticks = 0;
+  if (fields.size() < 20 || !absl::SimpleAtoi(fields[19], &start_ticks)) return fallback;
+  return absl::FromUnixSeconds(boot_seconds) +
+         absl::Seconds(static_cast<double>(start_ticks) / sysconf(_SC_CLK_TCK));
+}
 
 void CollectProcess(TextFormatWriter& out, absl::Time start_time) {
   out.Family("identityd_build_info",
@@ -134,7 +169,7 @@ absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> StartMetricsFromFlag
     return absl::InvalidArgumentError(
         absl::StrCat("--metrics_listen: ", address.status().message()));
   }
-  const absl::Time start_time = absl::Now();
+  const absl::Time start_time = ProcessStartTime(absl::Now());
   // Used until exit: the HTTP server (destroyed before the sources) renders it.
   static metrics::MetricsRegistry* registry = new metrics::MetricsRegistry();
   registry->Add([](TextFormatWriter& out) { service::CallMetrics::Global().Collect(out); });
