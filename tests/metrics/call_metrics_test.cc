@@ -46,7 +46,8 @@ TEST(CallMetricsTest, CountsByRpcCodeKindAndDenial) {
            "identityd_rpc_duration_seconds_count{rpc=\"IssueEmailHash\"} 4\n",
            "identityd_rpc_duration_seconds_bucket{rpc=\"IssueEmailHash\",le=\"5e-05\"} 4\n",
            "identityd_rpc_duration_seconds_bucket{rpc=\"RotateSecret\",le=\"0.0025\"} 2\n",
-           "identityd_denied_calls_total{rpc=\"IssueWidgetToken\",reason=\"permission_denied\"} 1\n",
+           "identityd_denied_calls_total{rpc=\"IssueWidgetToken\","
+           "reason=\"permission_denied\"} 1\n",
            "identityd_denied_calls_total{rpc=\"GetWidget\",reason=\"unauthenticated\"} 1\n",
            "identityd_denied_calls_total{rpc=\"IssueEmailHash\",reason=\"unauthenticated\"} 0\n",
            "identityd_rotations_total{kind=\"jwt\",outcome=\"OK\"} 1\n",

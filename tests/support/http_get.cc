@@ -46,8 +46,9 @@ absl::StatusOr<std::string> HttpExchange(int port, const std::string& request) {
 }
 
 absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
-  return HttpExchange(
-      port, absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  return HttpExchange(port, absl::StrCat("GET ", path,
+                                         " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                         "Connection: close\r\n\r\n"));
 }
 
 absl::StatusOr<int> MetricsPortFromLog(const std::string& log) {
