@@ -5,6 +5,8 @@ ones identityd exposes.
 Starts identityd with mutual TLS (certificates from scripts/lib/dev_pki.sh, a
 fresh state directory) and --metrics_listen, scrapes /metrics once, and checks:
 
+* `promtool check metrics` finds no problem in the exposition (with the TLS,
+  policy and rate-limit families that a plain-text server lacks);
 * the README's "Monitoring" table lists exactly the families exposed, apart
   from rows marked "etcd store only" (which must not be exposed yet);
 * every metric name in deploy/prometheus/identityd-alerts.yml and in
@@ -212,6 +214,10 @@ def main():
     REPO = args.repo
 
     exposition = scrape_tls_identityd(args.identityd, args.repo)
+    check = subprocess.run(["promtool", "check", "metrics"], input=exposition,
+                           capture_output=True, text=True, timeout=30)
+    if check.returncode != 0 or check.stdout.strip() or check.stderr.strip():
+        fail("promtool check metrics (TLS server):\n" + check.stdout + check.stderr)
     exposed = set(re.findall(r"^# TYPE (\S+) ", exposition, re.M))
     if re.search(r'(email|app_id)="', exposition):
         fail("the exposition has an email or app_id label")
