@@ -84,8 +84,8 @@ void CallMetrics::Collect(metrics::TextFormatWriter& out) const {
                static_cast<double>(denied_[r][1].value()));
   }
   out.Family("identityd_rotations_total",
-             "RotateSecret calls, by secret kind (unknown: the request named none) and outcome "
-             "(gRPC status code).",
+             "RotateSecret calls, by secret kind (unknown: refused before a valid kind was read) "
+             "and outcome (gRPC status code).",
              MetricType::kCounter);
   for (std::size_t k = 0; k < kKinds; ++k) {
     for (std::size_t c = 0; c < kCodes; ++c) {

@@ -40,7 +40,8 @@ class CallMetrics {
   // One finished call of `rpc` (a method name as authz::RpcName returns;
   // others are ignored) with `status`, `latency` from its arrival at the
   // handler, and for RotateSecret the secret kind ("email_hash", "jwt"; ""
-  // when the request named none). `now` is the finish time.
+  // when the call ended before a valid kind was read). `now` is the finish
+  // time.
   void Record(absl::string_view rpc, const absl::Status& status, absl::Duration latency,
               absl::string_view kind, absl::Time now);
 
