@@ -32,10 +32,14 @@
 #include "server/health/health_listener.h"
 #include "server/keyring/keyring.h"
 #include "server/listen_address.h"
+#include "server/log_setup.h"
+#include "server/metrics/store_metrics.h"
+#include "server/metrics_setup.h"
 #include "server/server_security.h"
 #include "server/service/identity_service_impl.h"
 #include "server/state_bootstrap.h"
 #include "server/state_import.h"
+#include "server/store/instrumented_secret_store.h"
 
 ABSL_FLAG(std::string, listen, "",
           "HOST:PORT to serve on (required), e.g. 127.0.0.1:50051; port 0 picks a free one "
@@ -201,6 +205,8 @@ int Run() {
   const int previous_versions = absl::GetFlag(FLAGS_previous_versions);
   if (previous_versions < 0) return Fail("--previous_versions must be 0..99");
   keyring::Keyring keyring;
+  // Before the store: a replicated back end reports its watch into it.
+  metrics::StoreMetrics store_metrics;
   // The store first, then the config's seeds for widgets it does not know.
   StateOptions state_options{absl::GetFlag(FLAGS_state_dir),
                               absl::GetFlag(FLAGS_master_key_file),
@@ -218,13 +224,19 @@ int Run() {
   // installing before the keyring goes.
   if (!state.ok()) return Fail(state.status().message());
 
+  // Every store call the service makes is timed (server/metrics_setup.h).
+  store::InstrumentedSecretStore instrumented_store(*state->store, store_metrics);
 
   service::IdentityServiceImpl service(
-      keyring, *state->store,
+      keyring, instrumented_store,
       service::AccessControl{
           &(*security)->authorizer(), (*security)->rate_limiter(),
           static_cast<std::size_t>((*security)->limits().max_metadata_bytes)},
       audit_log->get());
+  // Before the gRPC port opens; stopped first (declared last).
+  absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> metrics_server =
+      StartMetricsFromFlags({&keyring, audit_log->get(), security->get(), &store_metrics});
+  if (!metrics_server.ok()) return Fail(metrics_server.status().message());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   health::LinkHealthDescriptor();
@@ -323,6 +335,7 @@ int main(int argc, char** argv) {
   };
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
+  if (absl::Status s = identity::ApplyLogFlags(); !s.ok()) return identity::Fail(s.message());
   // Before anything reads a secret: non-dumpable process, secure heap.
   if (absl::Status s = identity::ProtectProcessFromFlags(); !s.ok()) {
     return identity::Fail(s.message());

@@ -205,6 +205,7 @@ absl::StatusOr<std::unique_ptr<ServerSecurity>> ServerSecurity::FromFlags(
     return absl::Status(authorizer.status().code(),
                         absl::StrCat("--authz_policy_file ", authorizer.status().message()));
   }
+  security->policy_authorizer_ = authorizer->get();
   security->authorizer_ = *std::move(authorizer);
 
   const absl::Duration reload = absl::GetFlag(FLAGS_tls_reload_interval);
@@ -212,20 +213,69 @@ absl::StatusOr<std::unique_ptr<ServerSecurity>> ServerSecurity::FromFlags(
     return absl::InvalidArgumentError("--tls_reload_interval: must be at least 1s");
   }
   security->credentials_ = tls::MakeMutualTlsServerCredentials(files, reload);
+  ServerSecurity* self = security.get();
+  self->NoteCertificateNotAfter(files.cert_file);
   // gRPC's provider reloads the files silently; this poller says in the log
-  // what was loaded, or why the new files cannot be used.
+  // (and the metrics) what was loaded, or why the new files cannot be used.
   security->tls_file_poller_ = std::make_unique<FilePoller>(
       std::vector<std::string>{files.cert_file, files.key_file, files.client_ca_file}, reload,
-      [files] {
+      [files, self] {
         absl::StatusOr<std::string> now = tls::CheckServerTlsFiles(files);
         if (now.ok()) {
+          self->tls_reloads_.Increment();
+          self->NoteCertificateNotAfter(files.cert_file);
           LogInfo(absl::StrCat("TLS files changed; new connections use them: ", *now));
         } else {
+          self->tls_reload_failures_.Increment();
           LogError(absl::StrCat("TLS files changed but are not usable: ", now.status().message(),
                                 " (fix them: handshakes may fail until then)"));
         }
       });
   return security;
+}
+
+void ServerSecurity::NoteCertificateNotAfter(const std::string& cert_file) {
+  absl::StatusOr<absl::Time> not_after = tls::CertificateNotAfter(cert_file);
+  if (not_after.ok()) {
+    certificate_not_after_seconds_.Set(absl::ToDoubleSeconds(*not_after - absl::UnixEpoch()));
+  }
+}
+
+void ServerSecurity::CollectMetrics(metrics::TextFormatWriter& out) const {
+  using metrics::MetricType;
+  if (!plaintext()) {
+    out.Family("identityd_tls_certificate_not_after_timestamp_seconds",
+               "Unix time at which the serving certificate (--tls_cert_file) expires, as last "
+               "loaded.",
+               MetricType::kGauge);
+    out.Sample("identityd_tls_certificate_not_after_timestamp_seconds", {},
+               certificate_not_after_seconds_.value());
+    out.Family("identityd_tls_reloads_total",
+               "Changes of the TLS files seen after start, by outcome (failure: the new files "
+               "are not usable).",
+               MetricType::kCounter);
+    out.Sample("identityd_tls_reloads_total", {{"outcome", "success"}},
+               static_cast<double>(tls_reloads_.value()));
+    out.Sample("identityd_tls_reloads_total", {{"outcome", "failure"}},
+               static_cast<double>(tls_reload_failures_.value()));
+  }
+  if (policy_authorizer_ != nullptr) {
+    out.Family("identityd_authz_policy_reloads_total",
+               "Reloads of --authz_policy_file after start, by outcome (failure: the previous "
+               "policy stays).",
+               MetricType::kCounter);
+    out.Sample("identityd_authz_policy_reloads_total", {{"outcome", "success"}},
+               static_cast<double>(policy_authorizer_->reloads()));
+    out.Sample("identityd_authz_policy_reloads_total", {{"outcome", "failure"}},
+               static_cast<double>(policy_authorizer_->reload_failures()));
+  }
+  if (rate_limiter_ != nullptr) {
+    out.Family("identityd_rate_limited_calls_total",
+               "Calls refused by the per-principal rate limit (RESOURCE_EXHAUSTED).",
+               MetricType::kCounter);
+    out.Sample("identityd_rate_limited_calls_total", {},
+               static_cast<double>(rate_limiter_->refused()));
+  }
 }
 
 void ServerSecurity::ConfigureServer(const std::string& listen, grpc::ServerBuilder& builder,

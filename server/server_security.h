@@ -4,16 +4,21 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "server/authz/authorizer.h"
+#include "server/authz/policy_authorizer.h"
 #include "server/common/file_poller.h"
 #include "server/limits/rate_limiter.h"
 #include "server/limits/server_limits.h"
 #include "server/listen_address.h"
+#include "server/metrics/counter.h"
+#include "server/metrics/text_format.h"
 
 namespace identity {
 
@@ -59,13 +64,26 @@ class ServerSecurity {
   bool plaintext() const { return credentials_ == nullptr; }
   const limits::ServerLimits& limits() const { return limits_; }
 
+  // Writes the metric families of transport security and access control:
+  // the serving certificate's notAfter and its reloads, the policy's reloads,
+  // rate-limited calls (each only when that feature is on).
+  void CollectMetrics(metrics::TextFormatWriter& out) const;
+
  private:
   ServerSecurity() = default;
+  // Sets certificate_not_after_seconds_ from `cert_file` (unchanged if it
+  // cannot be read).
+  void NoteCertificateNotAfter(const std::string& cert_file);
 
   std::shared_ptr<grpc::ServerCredentials> credentials_;  // null: plain text
   std::unique_ptr<authz::Authorizer> authorizer_;
   std::unique_ptr<limits::PrincipalRateLimiter> rate_limiter_;
   limits::ServerLimits limits_;
+  const authz::PolicyAuthorizer* policy_authorizer_ = nullptr;  // null: plain text
+  // Set at start and by each reload of the TLS files (the poller's thread).
+  metrics::Gauge certificate_not_after_seconds_;
+  metrics::Counter tls_reloads_;
+  metrics::Counter tls_reload_failures_;
   std::unique_ptr<FilePoller> tls_file_poller_;  // logs certificate reloads
 };
 

@@ -26,6 +26,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   rsyslog                    # a real syslog server for the audit sink tests (tests/audit)
   etcd-server etcd-client    # a real etcd cluster for the replicated store's tests (tests/etcd)
+  prometheus                 # scrapes identityd in tests/metrics; promtool checks the alert rules
   android-libboringssl-dev   # the crypto core's second test run, against BoringSSL
   clang-16 libclang-rt-16-dev  # the fuzz build: clang with libFuzzer and the sanitizers
   llvm                         # llvm-symbolizer, for the sanitizers' stack traces

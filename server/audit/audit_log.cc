@@ -21,6 +21,8 @@ AuditLog::AuditLog(std::vector<std::unique_ptr<AuditSink>> sinks, EmailPseudonym
                     : nullptr),
       sink_failing_(sinks_.size(), false),
       undelivered_(sinks_.size(), 0),
+      sink_written_(new std::atomic<std::uint64_t>[sinks_.size()]()),
+      sink_failed_(new std::atomic<std::uint64_t>[sinks_.size()]()),
       writer_([this] { RunWriter(); }) {}
 
 AuditLog::~AuditLog() {
@@ -43,6 +45,7 @@ bool AuditLog::Submit(AuditEvent event) {
     was_empty = queue_.empty();
     queue_.push_back(std::move(event));
   }
+  queued_.fetch_add(1, std::memory_order_relaxed);
   // The writer sleeps only on an empty queue: wake it (a futex call) on the
   // first event only, not on every one.
   if (was_empty) wake_.notify_one();
@@ -74,8 +77,27 @@ void AuditLog::RequestReopen() {
   wake_.notify_one();
 }
 
-void AuditLog::NoteSinkResult(std::size_t i, std::size_t undelivered, const absl::Status& error) {
+AuditLog::Stats AuditLog::GetStats() const {
+  Stats stats;
+  stats.queued = queued_.load(std::memory_order_relaxed);
+  stats.dropped = dropped();
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stats.queue_depth = queue_.size();
+  }
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    // name() is fixed at construction: safe without sinks_mu_.
+    stats.sinks.push_back({sinks_[i]->name(), sink_written_[i].load(std::memory_order_relaxed),
+                           sink_failed_[i].load(std::memory_order_relaxed)});
+  }
+  return stats;
+}
+
+void AuditLog::NoteSinkResult(std::size_t i, std::size_t attempted, std::size_t undelivered,
+                              const absl::Status& error) {
   undelivered_[i] += undelivered;
+  sink_written_[i].fetch_add(attempted - undelivered, std::memory_order_relaxed);
+  sink_failed_[i].fetch_add(undelivered, std::memory_order_relaxed);
   const bool failing = undelivered > 0;
   // One warning per outage, not one per event.
   if (failing && !sink_failing_[i]) {
@@ -92,7 +114,7 @@ std::vector<std::string> AuditLog::WriteToSinks(absl::Time time, const std::stri
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     const absl::Status s = sinks_[i]->Write(time, json, durable);
     if (!s.ok()) failed.push_back(sinks_[i]->name());
-    NoteSinkResult(i, s.ok() ? 0 : 1, s);
+    NoteSinkResult(i, 1, s.ok() ? 0 : 1, s);
   }
   return failed;
 }
@@ -100,7 +122,7 @@ std::vector<std::string> AuditLog::WriteToSinks(absl::Time time, const std::stri
 void AuditLog::WriteBatchToSinks(const std::vector<AuditLine>& lines) {
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     absl::Status error;
-    NoteSinkResult(i, sinks_[i]->WriteBatch(lines, error), error);
+    NoteSinkResult(i, lines.size(), sinks_[i]->WriteBatch(lines, error), error);
   }
 }
 

@@ -90,6 +90,22 @@ class AuditLog {
   // Events dropped since start.
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
+  // What one sink did since start: lines it took, and lines it failed to take
+  // (events, drop reports and summaries alike).
+  struct SinkStats {
+    std::string name;
+    std::uint64_t written = 0;
+    std::uint64_t failed = 0;
+  };
+  // Counts since start, for the metrics. Never waits for a sink.
+  struct Stats {
+    std::uint64_t queued = 0;   // events Submit() queued
+    std::uint64_t dropped = 0;  // events Submit() dropped (queue full)
+    std::size_t queue_depth = 0;
+    std::vector<SinkStats> sinks;
+  };
+  Stats GetStats() const;
+
  private:
   void RunWriter();
   // Writes `json` to every sink (sinks_mu_ held); returns the failures.
@@ -97,7 +113,9 @@ class AuditLog {
   // Writes a batch to every sink, not durably (sinks_mu_ held).
   void WriteBatchToSinks(const std::vector<AuditLine>& lines);
   // Counts and reports (once per outage) what sink `i` did not take.
-  void NoteSinkResult(std::size_t i, std::size_t undelivered, const absl::Status& error);
+  // `attempted` lines, of which `undelivered` failed.
+  void NoteSinkResult(std::size_t i, std::size_t attempted, std::size_t undelivered,
+                      const absl::Status& error);
   void ReportDrops(bool final);
   // Writes the summaries of the refusal interval ending now (sinks_mu_ held).
   void WriteRefusalSummaries(bool final);
@@ -114,7 +132,13 @@ class AuditLog {
   std::vector<std::uint64_t> undelivered_;  // guarded by sinks_mu_: per sink, since start
   std::uint64_t undelivered_reported_ = 0;  // guarded by sinks_mu_: their sum at the last report
 
-  std::mutex queue_mu_;
+  // Per sink, since start; atomics, so that GetStats() need not wait for
+  // sinks_mu_ (held while a slow sink writes).
+  const std::unique_ptr<std::atomic<std::uint64_t>[]> sink_written_;
+  const std::unique_ptr<std::atomic<std::uint64_t>[]> sink_failed_;
+  std::atomic<std::uint64_t> queued_{0};
+
+  mutable std::mutex queue_mu_;
   std::condition_variable wake_;
   std::deque<AuditEvent> queue_;  // guarded by queue_mu_
   bool reopen_ = false;           // guarded by queue_mu_

@@ -27,6 +27,7 @@ absl::Status PolicyAuthorizer::Reload() {
   std::lock_guard<std::mutex> lock(reload_mu_);
   absl::StatusOr<AuthzPolicy> policy = LoadAuthzPolicyFile(path_);
   if (!policy.ok()) {
+    reload_failures_.fetch_add(1, std::memory_order_relaxed);
     LogError(absl::StrCat("authorization policy NOT reloaded, keeping the previous one (",
                           this->policy()->rules().size(), " rule(s)): ",
                           policy.status().message()));
@@ -36,6 +37,7 @@ absl::Status PolicyAuthorizer::Reload() {
                        policy->rules().size(), " rule(s)"));
   policy_.store(std::make_shared<const AuthzPolicy>(*std::move(policy)),
                 std::memory_order_release);
+  reloads_.fetch_add(1, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 #define IDENTITY_SERVER_AUTHZ_POLICY_AUTHORIZER_H_
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,6 +42,13 @@ class PolicyAuthorizer final : public Authorizer {
   // the current policy stays.
   absl::Status Reload();
 
+  // Reloads (by the poller or Reload()) that applied a new policy, and that
+  // failed and kept the previous one, since start (for the metrics).
+  std::uint64_t reloads() const { return reloads_.load(std::memory_order_relaxed); }
+  std::uint64_t reload_failures() const {
+    return reload_failures_.load(std::memory_order_relaxed);
+  }
+
   // The policy in force.
   std::shared_ptr<const AuthzPolicy> policy() const {
     return policy_.load(std::memory_order_acquire);
@@ -53,6 +61,8 @@ class PolicyAuthorizer final : public Authorizer {
   std::mutex reload_mu_;  // serialises Reload() (the poller thread and callers)
   std::atomic<std::shared_ptr<const AuthzPolicy>> policy_;
   // Declared last: destroyed first, so no reload runs during destruction.
+  std::atomic<std::uint64_t> reloads_{0};
+  std::atomic<std::uint64_t> reload_failures_{0};
   std::unique_ptr<FilePoller> poller_;
 };
 

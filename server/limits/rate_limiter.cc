@@ -54,6 +54,7 @@ RateDecision PrincipalRateLimiter::TryAcquire(absl::string_view principal) {
     bucket.tokens -= 1;
     return RateDecision{true, absl::ZeroDuration()};
   }
+  refused_.fetch_add(1, std::memory_order_relaxed);
   const double wait_ms = std::ceil((1 - bucket.tokens) / limit_.per_second * 1000);
   return RateDecision{false, absl::Milliseconds(std::max(1.0, wait_ms))};
 }

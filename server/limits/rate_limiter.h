@@ -2,6 +2,8 @@
 #define IDENTITY_SERVER_LIMITS_RATE_LIMITER_H_
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -50,6 +52,9 @@ class PrincipalRateLimiter {
 
   const RateLimit& limit() const { return limit_; }
 
+  // Calls refused since start (for the metrics).
+  std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+
  private:
   struct Bucket {
     double tokens;
@@ -69,6 +74,7 @@ class PrincipalRateLimiter {
   const RateLimit limit_;
   const Clock clock_;
   std::array<Shard, kShards> shards_;
+  std::atomic<std::uint64_t> refused_{0};
 };
 
 }  // namespace identity::limits

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/common/log.h"
+#include "server/service/call_metrics.h"
 
 namespace identity::service {
 namespace {
@@ -55,8 +56,8 @@ absl::Status CallAudit::RecordDurablyBeforeApply() {
   event_.event_id = audit::NewRandomId();
   if (absl::Status s = log_->WriteDurably(event_); !s.ok()) {
     // The sinks' names and errors are for operators, not for the caller.
-    LogError(absl::StrCat("rotation of ", event_.app_id, " refused (request ", event_.request_id,
-                          "): ", s.message()));
+    Log(LogLevel::kError, absl::StrCat("rotation of ", event_.app_id, " refused: ", s.message()),
+        {{"request_id", event_.request_id}});
     return absl::UnavailableError(
         "audit: the rotation could not be recorded by every audit sink; nothing changed "
         "(retry later)");
@@ -65,7 +66,17 @@ absl::Status CallAudit::RecordDurablyBeforeApply() {
   return absl::OkStatus();
 }
 
+void CallAudit::RecordMetrics(const absl::Status& status) {
+  if (metrics_recorded_) return;
+  metrics_recorded_ = true;
+  if (!CallMetrics::Global().enabled()) return;  // not even the clock read
+  const absl::Time now = absl::Now();
+  CallMetrics::Global().Record(event_.rpc, status, now - event_.time,
+                               event_.kind.value_or(""), now);
+}
+
 void CallAudit::Finish(const absl::Status& status) {
+  RecordMetrics(status);
   if (finished_ || log_ == nullptr) return;
   finished_ = true;
   if (recorded_durably_ && status.ok()) return;
@@ -86,6 +97,7 @@ void CallAudit::Finish(const absl::Status& status) {
 }
 
 void CallAudit::FinishRefusedAdmission(const absl::Status& status) {
+  RecordMetrics(status);
   if (finished_ || log_ == nullptr) return;
   finished_ = true;
   Complete(status);

@@ -51,8 +51,8 @@ class CallAudit {
   // dropped.
   absl::Status RecordDurablyBeforeApply();
 
-  // Completes the event with `status` and its latency and queues it. Once per
-  // call; nothing more after a successful durable record and an OK status.
+  // Completes the event with `status` and its latency and queues it, and
+  // counts the call in the call metrics. Once per call; nothing more after a successful durable record and an OK status.
   void Finish(const absl::Status& status);
 
   // Instead of Finish(), for a call refused before its request was looked at
@@ -65,12 +65,16 @@ class CallAudit {
 
  private:
   void Complete(const absl::Status& status);
+  // Counts the call in CallMetrics::Global(), once, whether or not it is
+  // audited.
+  void RecordMetrics(const absl::Status& status);
 
   audit::AuditLog* const log_;
   audit::AuditEvent event_;
   bool durable_attempted_ = false;
   bool recorded_durably_ = false;
   bool finished_ = false;
+  bool metrics_recorded_ = false;
 };
 
 }  // namespace identity::service

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/authz/grpc_caller_identity.h"
+#include "server/common/log.h"
 #include "server/crypto/email_hasher.h"
 #include "server/crypto/fingerprint.h"
 #include "server/crypto/jwt_signer.h"
@@ -185,6 +186,8 @@ grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServer
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   rotator_worker_.Post(
       [this, context, reactor, response, audit, messages, caller = *std::move(caller)] {
+        // Lines logged about this rotation name its request.
+        const ScopedLogField request_id("request_id", audit->event().request_id);
         // The call may have waited in the queue, or for a slow audit sink.
         const auto abandoned = [context] { return context->IsCancelled(); };
         // The store's calls end a little before the caller's deadline, so

@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <ctime>
 #include <memory>
 
 #include "absl/status/status.h"
@@ -93,6 +94,18 @@ absl::StatusOr<std::string> CheckServerTlsFiles(const ServerTlsFiles& files) {
   return absl::StrCat("server certificate \"", Subject(leaf.get()), "\" valid until ",
                       NotAfter(leaf.get()), "; client certificates must chain to one of ",
                       ca_count, " CA certificate(s) in ", files.client_ca_file);
+}
+
+absl::StatusOr<absl::Time> CertificateNotAfter(const std::string& cert_file) {
+  absl::StatusOr<BioPtr> bio = Open("tls_cert_file", cert_file);
+  if (!bio.ok()) return bio.status();
+  X509Ptr leaf(PEM_read_bio_X509(bio->get(), nullptr, nullptr, nullptr));
+  if (leaf == nullptr) return FileError("tls_cert_file", cert_file, "holds no PEM certificate");
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf.get()), &tm) != 1) {
+    return FileError("tls_cert_file", cert_file, "the certificate's notAfter cannot be read");
+  }
+  return absl::FromTM(tm, absl::UTCTimeZone());
 }
 
 }  // namespace identity::tls

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace identity::tls {
 
@@ -23,6 +24,11 @@ struct ServerTlsFiles {
 // path at fault, e.g. "--tls_key_file /etc/identityd/key.pem: the private key
 // does not match the certificate in --tls_cert_file".
 absl::StatusOr<std::string> CheckServerTlsFiles(const ServerTlsFiles& files);
+
+// The end of the validity of the first certificate in the PEM file
+// `cert_file` (the leaf). kNotFound if the file cannot be opened,
+// kInvalidArgument if it holds no certificate.
+absl::StatusOr<absl::Time> CertificateNotAfter(const std::string& cert_file);
 
 }  // namespace identity::tls
 

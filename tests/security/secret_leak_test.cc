@@ -2,7 +2,8 @@
 // TLS -- successes and every kind of failure (bad input, denied, unknown
 // widget, stale version, oversized, rate-limited) -- with secrets the test
 // knows, then search everything an observer gets for any of their forms:
-// the server's stdout and stderr (whole run, shutdown included), every status
+// the server's stdout and stderr (whole run, shutdown included; the operational
+// log in each --log_format), its metrics (--metrics_listen), every status
 // message and details, all metadata, and identityctl's output on failures.
 #include <grpcpp/grpcpp.h>
 
@@ -12,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/support/http_get.h"
 #include "tests/support/raw_caller.h"
 #include "tests/support/identityd_process.h"
 #include "tests/support/subprocess.h"
@@ -57,7 +59,8 @@ std::string FindLeak(const std::string& text, const std::vector<std::string>& fo
   return "";
 }
 
-class SecretLeakTest : public ::testing::Test {
+// Parameter: the --log_format of the server.
+class SecretLeakTest : public ::testing::TestWithParam<std::string> {
  protected:
   // A secret the test knows, and the forms to look for.
   struct Known {
@@ -82,7 +85,7 @@ class SecretLeakTest : public ::testing::Test {
   std::vector<std::pair<std::string, std::string>> visible_;  // (call, what it showed)
 };
 
-TEST_F(SecretLeakTest, NoSecretBytesInLogsStatusesOrMetadata) {
+TEST_P(SecretLeakTest, NoSecretBytesInLogsMetricsStatusesOrMetadata) {
   absl::StatusOr<std::unique_ptr<TestPki>> pki = TestPki::Create();
   ASSERT_TRUE(pki.ok()) << pki.status();
 
@@ -101,7 +104,8 @@ TEST_F(SecretLeakTest, NoSecretBytesInLogsStatusesOrMetadata) {
       {"principals": ["spiffe://identityd.test/ns/billing/sa/api", "dns:billing.identityd.test"],
        "rpcs": ["IssueEmailHash", "IssueWidgetToken"], "app_ids": ["billing-*"]}]})"};
   // Burst 30, practically no refill: the "dns" client below trips it.
-  options.extra_flags = {"--rate_limit_per_second=0.01", "--rate_limit_burst=30"};
+  options.extra_flags = {"--rate_limit_per_second=0.01", "--rate_limit_burst=30",
+                         "--log_format=" + GetParam(), "--metrics_listen=127.0.0.1:0"};
   absl::StatusOr<std::unique_ptr<IdentitydProcess>> started =
       IdentitydProcess::Start(std::move(options));
   ASSERT_TRUE(started.ok()) << started.status();
@@ -225,6 +229,16 @@ TEST_F(SecretLeakTest, NoSecretBytesInLogsStatusesOrMetadata) {
   EXPECT_NE(ctl_invalid->exit.exit_code, 0);
   visible_.push_back({"identityctl invalid", ctl_invalid->stdout_text + ctl_invalid->stderr_text});
 
+  // The metrics, after every call.
+  absl::StatusOr<int> metrics_port = MetricsPortFromLog(server.process().Stderr());
+  ASSERT_TRUE(metrics_port.ok()) << metrics_port.status();
+  absl::StatusOr<std::string> metrics = HttpGet(*metrics_port, "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  ASSERT_TRUE(metrics->find("identityd_rotations_total{kind=\"jwt\",outcome=\"OK\"} 2") !=
+              std::string::npos)
+      << *metrics;
+  visible_.push_back({"metrics", *metrics});
+
   // Stop the server so its shutdown log is part of what is searched.
   absl::StatusOr<ExitInfo> exit = server.Stop();
   ASSERT_TRUE(exit.ok() && exit->exited && exit->exit_code == 0) << server.Logs();
@@ -249,6 +263,11 @@ TEST_F(SecretLeakTest, NoSecretBytesInLogsStatusesOrMetadata) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(LogFormats, SecretLeakTest, ::testing::Values("text", "json"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 }  // namespace
 }  // namespace identity::testing
