@@ -3,7 +3,6 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
 #include <cerrno>
@@ -31,6 +30,8 @@
 #include "server/keyring/keyring.h"
 #include "server/listen_address.h"
 #include "server/server_security.h"
+#include "server/service/completion_queue_pool.h"
+#include "server/service/health_service.h"
 #include "server/service/identity_service_impl.h"
 #include "server/state_bootstrap.h"
 
@@ -57,6 +58,10 @@ ABSL_FLAG(int, previous_versions, 2,
           "and forensics (0..99).");
 ABSL_FLAG(std::string, port_file, "",
           "If set, write the bound port to this file once serving (for --listen=HOST:0).");
+ABSL_FLAG(int, serving_threads, 1,
+          "Threads that serve calls, each from its own gRPC completion queue (1..64). On a "
+          "machine whose other cores run the callers, 1 costs the least CPU per call "
+          "(docs/benchmarks.md).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT: stop accepting calls, then give in-flight calls this long to "
           "finish before cancelling them.");
@@ -170,7 +175,13 @@ int Run() {
           &(*security)->authorizer(), (*security)->rate_limiter(),
           static_cast<std::size_t>((*security)->limits().max_metadata_bytes)},
       audit_log->get());
-  grpc::EnableDefaultHealthCheckService(true);
+  // Our own health service, served from the same queues (its built-in
+  // counterpart would bring the callback API's threads; see
+  // server/service/completion_queue_pool.h).
+  grpc::EnableDefaultHealthCheckService(false);
+  service::HealthService health;
+  health.SetServing("", true);
+  health.SetServing("identity.v1.IdentityService", true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second identityd on the same port
@@ -179,11 +190,17 @@ int Run() {
   int bound_port = 0;
   (*security)->ConfigureServer(listen, builder, &bound_port);
   builder.RegisterService(&service);
+  builder.RegisterService(&health);
+  const int serving_threads = absl::GetFlag(FLAGS_serving_threads);
+  if (serving_threads < 1 || serving_threads > 64) return Fail("--serving_threads must be 1..64");
+  service::CompletionQueuePool pool(builder, serving_threads);
+  service.ServeFrom(pool);
+  health.ServeFrom(pool);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     return Fail(absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
   }
-  server->GetHealthCheckService()->SetServingStatus("identity.v1.IdentityService", true);
+  pool.Start();
   const std::string bound =
       absl::StrCat(absl::StrContains(address->host, ':') ? absl::StrCat("[", address->host, "]")
                                                          : address->host,
@@ -211,9 +228,10 @@ int Run() {
   StartStopWatchdog(handled_signals, grace + kStopFlushLimit);
   // Probes see NOT_SERVING at once; new calls are refused; in-flight calls may
   // finish until the deadline, after which they are cancelled.
-  server->GetHealthCheckService()->Shutdown();
+  health.Shutdown();
   server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server->Wait();
+  pool.Shutdown();
   LogInfo("stopped");
   return 0;
 }
