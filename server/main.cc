@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -58,10 +59,10 @@ ABSL_FLAG(int, previous_versions, 2,
           "and forensics (0..99).");
 ABSL_FLAG(std::string, port_file, "",
           "If set, write the bound port to this file once serving (for --listen=HOST:0).");
-ABSL_FLAG(int, serving_threads, 1,
-          "Threads that serve calls, each from its own gRPC completion queue (1..64). On a "
-          "machine whose other cores run the callers, 1 costs the least CPU per call "
-          "(docs/benchmarks.md).");
+ABSL_FLAG(int, serving_threads, 0,
+          "Threads that serve calls, each from its own gRPC completion queue (1..64); 0: one per "
+          "online CPU. Fewer threads cost less CPU per call, more keep up better on a busy "
+          "machine (docs/benchmarks.md).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT: stop accepting calls, then give in-flight calls this long to "
           "finish before cancelling them.");
@@ -191,8 +192,11 @@ int Run() {
   (*security)->ConfigureServer(listen, builder, &bound_port);
   builder.RegisterService(&service);
   builder.RegisterService(&health);
-  const int serving_threads = absl::GetFlag(FLAGS_serving_threads);
-  if (serving_threads < 1 || serving_threads > 64) return Fail("--serving_threads must be 1..64");
+  int serving_threads = absl::GetFlag(FLAGS_serving_threads);
+  if (serving_threads < 0 || serving_threads > 64) return Fail("--serving_threads must be 0..64");
+  if (serving_threads == 0) {
+    serving_threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 64);
+  }
   service::CompletionQueuePool pool(builder, serving_threads);
   service.ServeFrom(pool);
   health.ServeFrom(pool);
