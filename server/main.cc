@@ -61,8 +61,9 @@ ABSL_FLAG(std::string, port_file, "",
           "If set, write the bound port to this file once serving (for --listen=HOST:0).");
 ABSL_FLAG(int, serving_threads, 0,
           "Threads that serve calls, each from its own gRPC completion queue (1..64); 0: one per "
-          "online CPU. Fewer threads cost less CPU per call, more keep up better on a busy "
-          "machine (docs/benchmarks.md).");
+          "two online CPUs (at least 1). Each thread more polls too, and gRPC 1.51 hands the "
+          "polling from one to the next: fewer threads cost less CPU per call "
+          "(docs/benchmarks.md).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT: stop accepting calls, then give in-flight calls this long to "
           "finish before cancelling them.");
@@ -195,7 +196,7 @@ int Run() {
   int serving_threads = absl::GetFlag(FLAGS_serving_threads);
   if (serving_threads < 0 || serving_threads > 64) return Fail("--serving_threads must be 0..64");
   if (serving_threads == 0) {
-    serving_threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 64);
+    serving_threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 2, 1, 64);
   }
   service::CompletionQueuePool pool(builder, serving_threads);
   service.ServeFrom(pool);
