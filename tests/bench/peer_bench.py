@@ -13,8 +13,8 @@ identityd's own configuration file (the same widget and secrets) plus the
 --peer-flag's (e.g. its TLS flags), then:
 
   1. saturation: --rounds rounds; each round runs every method against both
-     servers, one after the other, the order swapped from one method and
-     round to the next, so that drifts of a shared machine hit both alike.
+     servers, one after the other, the order swapped from one method to the
+     next and, per method, from one round to the next, so that drifts of a shared machine hit both alike.
      Each run is `identity-bench --methods=M --rounds=1 --duration --warmup
      --server_pid` with the IDENTITY_BENCH_FLAGs (concurrency, TLS);
   2. latency at half of saturation: per method, both servers at the same
@@ -124,7 +124,7 @@ def median(xs):
 def report(args, sat, half, rates):
     print("identityd against the Go peer (bench/peers/go), same run: %d round(s) of "
           "`identity-bench --methods=M --duration=%s --warmup=%s %s` per method and server, "
-          "interleaved (order swapped every run); then both at the same open-loop rate (half "
+          "interleaved (order swapped per method and per round); then both at the same open-loop rate (half "
           "the slower one's median saturated calls/s) for %s. Client and both servers share "
           "the machine's cores; only one server is under load at a time. Server CPU per call: "
           "/proc/PID/stat utime + stime, all threads, over each run (warm-up included), median "
@@ -217,11 +217,11 @@ def main():
         sat = {m: {s: [] for s in SERVERS} for m in args.methods}
         half, rates = {}, {}
         try:
-            turn = 0
-            for _ in range(args.rounds):
-                for m in args.methods:
-                    order = SERVERS if turn % 2 == 0 else SERVERS[::-1]
-                    turn += 1
+            for r in range(args.rounds):
+                for i, m in enumerate(args.methods):
+                    # Swapped from one method to the next and, for each
+                    # method, from one round to the next.
+                    order = SERVERS if (r + i) % 2 == 0 else SERVERS[::-1]
                     for s in order:
                         sat[m][s].append(saturate(args, servers[s], m))
             if args.paced_duration not in ("0", "0s"):
