@@ -98,9 +98,9 @@ INSTANTIATE_TEST_SUITE_P(SigtermAndSigint, StopSignalTest, ::testing::Values(SIG
 //    closed or got the GOAWAY) or CANCELLED: when shutdown begins, gRPC
 //    cancels every call it has not yet handed to identityd's handler — whose
 //    request is still arriving (see CallWhoseRequestIsIncompleteAtSigterm
-//    below) or which waits in gRPC's queue behind others (the callback API
-//    keeps one request outstanding per method; under a burst, many calls
-//    queue). Never INTERNAL, DEADLINE_EXCEEDED or a hang;
+//    below) or which waits in gRPC's queue behind others (identityd keeps
+//    a few requests outstanding per method and queue; under a burst, many
+//    calls queue). Never INTERNAL, DEADLINE_EXCEEDED or a hang;
 //  * identityd exits 0 and logs that it stopped.
 // How many calls finish OK after the signal depends on scheduling, so it is
 // printed, not asserted.

@@ -1,5 +1,5 @@
 // IdentityServiceImpl's handlers, called directly (no server, no network)
-// through gRPC's DefaultReactorTestPeer: good paths checked against reference
+// through their Serve* entry points: good paths checked against reference
 // computations, and every status code the handlers produce, with the field
 // named and no secret echoed.
 
