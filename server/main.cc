@@ -3,9 +3,9 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +36,8 @@
 #include "server/metrics/store_metrics.h"
 #include "server/metrics_setup.h"
 #include "server/server_security.h"
+#include "server/service/completion_queue_pool.h"
+#include "server/service/health_service.h"
 #include "server/service/identity_service_impl.h"
 #include "server/state_bootstrap.h"
 #include "server/state_import.h"
@@ -83,6 +85,11 @@ ABSL_FLAG(int, previous_versions, 2,
           "and forensics (0..99).");
 ABSL_FLAG(std::string, port_file, "",
           "If set, write the bound port to this file once serving (for --listen=HOST:0).");
+ABSL_FLAG(int, serving_threads, 0,
+          "Threads that serve calls, each from its own gRPC completion queue (1..64); 0: one per "
+          "two online CPUs (at least 1). Each thread more polls too, and gRPC 1.51 hands the "
+          "polling from one to the next: fewer threads cost less CPU per call "
+          "(docs/benchmarks.md).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT: stop accepting calls, then give in-flight calls this long to "
           "finish before cancelling them.");
@@ -237,7 +244,15 @@ int Run() {
   absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> metrics_server =
       StartMetricsFromFlags({&keyring, audit_log->get(), security->get(), &store_metrics});
   if (!metrics_server.ok()) return Fail(metrics_server.status().message());
-  grpc::EnableDefaultHealthCheckService(true);
+  // Our own health service, served from the same queues (its built-in
+  // counterpart would bring the callback API's threads; see
+  // server/service/completion_queue_pool.h).
+  // (--health_listen's plain-text server, built after this one, turns the
+  // built-in service back on for itself: server/health/health_listener.cc.)
+  grpc::EnableDefaultHealthCheckService(false);
+  service::HealthService health;
+  health.SetServing("", true);
+  health.SetServing("identity.v1.IdentityService", true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   health::LinkHealthDescriptor();
   grpc::ServerBuilder builder;
@@ -247,11 +262,20 @@ int Run() {
   int bound_port = 0;
   (*security)->ConfigureServer(listen, builder, &bound_port);
   builder.RegisterService(&service);
+  builder.RegisterService(&health);
+  int serving_threads = absl::GetFlag(FLAGS_serving_threads);
+  if (serving_threads < 0 || serving_threads > 64) return Fail("--serving_threads must be 0..64");
+  if (serving_threads == 0) {
+    serving_threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 2, 1, 64);
+  }
+  service::CompletionQueuePool pool(builder, serving_threads);
+  service.ServeFrom(pool);
+  health.ServeFrom(pool);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     return Fail(absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
   }
-  server->GetHealthCheckService()->SetServingStatus("identity.v1.IdentityService", true);
+  pool.Start();
   const std::string bound =
       absl::StrCat(absl::StrContains(address->host, ':') ? absl::StrCat("[", address->host, "]")
                                                          : address->host,
@@ -292,11 +316,12 @@ int Run() {
   StartStopWatchdog(handled_signals, grace + kStopFlushLimit);
   // Probes see NOT_SERVING at once; new calls are refused; in-flight calls may
   // finish until the deadline, after which they are cancelled.
-  server->GetHealthCheckService()->Shutdown();
+  health.Shutdown();
   if (health_listener != nullptr) health_listener->SetNotServing();
   server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server->Wait();
   if (health_listener != nullptr) health_listener->Shutdown();
+  pool.Shutdown();
   LogInfo("stopped");
   return 0;
 }

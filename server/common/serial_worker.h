@@ -11,7 +11,7 @@ namespace identity {
 
 // SerialWorker runs tasks one at a time, in the order posted, on a thread of
 // its own. It is where work that blocks (disk syncs) goes, so that it never
-// holds up a gRPC callback thread.
+// holds up a thread that serves gRPC calls.
 //
 //   SerialWorker worker;
 //   worker.Post([] { WriteSomethingDurably(); });

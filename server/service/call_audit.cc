@@ -10,7 +10,7 @@ namespace {
 
 // The caller's x-request-id if it is usable: 1..kMaxRequestIdLength printable
 // ASCII characters without spaces (it is logged and echoed back).
-std::string RequestIdFrom(const grpc::CallbackServerContext& context) {
+std::string RequestIdFrom(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find(kRequestIdMetadata);
   if (it != metadata.end()) {
@@ -24,7 +24,7 @@ std::string RequestIdFrom(const grpc::CallbackServerContext& context) {
 
 }  // namespace
 
-CallAudit::CallAudit(audit::AuditLog* log, grpc::CallbackServerContext& context,
+CallAudit::CallAudit(audit::AuditLog* log, grpc::ServerContextBase& context,
                      absl::string_view rpc)
     : log_(log) {
   event_.time = absl::Now();

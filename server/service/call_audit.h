@@ -35,7 +35,7 @@ inline constexpr std::size_t kMaxRequestIdLength = 128;
 class CallAudit {
  public:
   // `rpc` must be a string literal (see audit::AuditEvent).
-  CallAudit(audit::AuditLog* log, grpc::CallbackServerContext& context, absl::string_view rpc);
+  CallAudit(audit::AuditLog* log, grpc::ServerContextBase& context, absl::string_view rpc);
 
   // Records who called (a caller without a certificate stays
   // audit::kAnonymousPrincipal).

@@ -33,14 +33,6 @@ using identity::v1::ListWidgetsResponse;
 using identity::v1::RotateSecretRequest;
 using identity::v1::RotateSecretResponse;
 
-// Finishes a unary call with `status` on the call's default reactor.
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
-                                const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
 // Overwrites a string that held a secret before its memory is released.
 void CleanseString(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
@@ -91,7 +83,7 @@ IdentityServiceImpl::IdentityServiceImpl(keyring::Keyring& keyring, store::Secre
       rotator_(keyring, store, clock_) {}
 
 absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
-    grpc::CallbackServerContext& context, CallAudit& audit) {
+    grpc::ServerContextBase& context, CallAudit& audit) {
   absl::StatusOr<authz::CallerIdentity> caller = authz::CallerIdentityFromContext(context);
   if (!caller.ok()) return caller.status();
   audit.SetCaller(*caller);
@@ -129,97 +121,146 @@ absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
 }
 
 template <typename Request, typename Response>
-grpc::ServerUnaryReactor* IdentityServiceImpl::ServeInline(
-    grpc::CallbackServerContext* context, absl::string_view rpc,
+grpc::Status IdentityServiceImpl::ServeInline(
+    grpc::ServerContextBase& context, absl::string_view rpc,
     const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer& response_bytes,
     absl::Status (IdentityServiceImpl::*handle)(const authz::CallerIdentity&, const Request&,
                                                 Response&, CallAudit&)) {
-  CallAudit audit(audit_log_, *context, rpc);
+  CallAudit audit(audit_log_, context, rpc);
   Request request;
   const absl::Status parsed = ParseRequest(request_bytes, request);
   if (parsed.ok()) audit.event().app_id = std::string(AppIdOf(request));
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, audit);
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(context, audit);
   if (!caller.ok()) {
     audit.FinishRefusedAdmission(caller.status());
-    return Reply(context, caller.status());
+    return ToGrpcStatus(caller.status());
   }
   Response response;
   absl::Status status =
       parsed.ok() ? (this->*handle)(*caller, request, response, audit) : parsed;
   if (status.ok()) status = SerializeResponse(response, response_bytes);
   audit.Finish(status);
-  return Reply(context, status);
+  return ToGrpcStatus(status);
 }
 
-grpc::ServerUnaryReactor* IdentityServiceImpl::IssueEmailHash(grpc::CallbackServerContext* context,
-                                                              const grpc::ByteBuffer* request,
-                                                              grpc::ByteBuffer* response) {
-  return ServeInline(context, "IssueEmailHash", *request, *response,
+grpc::Status IdentityServiceImpl::ServeIssueEmailHash(grpc::ServerContextBase& context,
+                                                      const grpc::ByteBuffer& request,
+                                                      grpc::ByteBuffer& response) {
+  return ServeInline(context, "IssueEmailHash", request, response,
                      &IdentityServiceImpl::HandleIssueEmailHash);
 }
 
-grpc::ServerUnaryReactor* IdentityServiceImpl::IssueWidgetToken(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-    grpc::ByteBuffer* response) {
-  return ServeInline(context, "IssueWidgetToken", *request, *response,
+grpc::Status IdentityServiceImpl::ServeIssueWidgetToken(grpc::ServerContextBase& context,
+                                                        const grpc::ByteBuffer& request,
+                                                        grpc::ByteBuffer& response) {
+  return ServeInline(context, "IssueWidgetToken", request, response,
                      &IdentityServiceImpl::HandleIssueWidgetToken);
 }
 
-grpc::ServerUnaryReactor* IdentityServiceImpl::RotateSecret(grpc::CallbackServerContext* context,
-                                                            const grpc::ByteBuffer* request,
-                                                            grpc::ByteBuffer* response) {
-  auto audit = std::make_shared<CallAudit>(audit_log_, *context, "RotateSecret");
+void IdentityServiceImpl::ServeRotateSecret(grpc::ServerContextBase& context,
+                                            const grpc::ByteBuffer& request,
+                                            grpc::ByteBuffer& response,
+                                            std::function<bool()> abandoned,
+                                            std::function<void(const grpc::Status&)> finish) {
+  auto audit = std::make_shared<CallAudit>(audit_log_, context, "RotateSecret");
   auto messages = std::make_shared<RotateMessages>();
-  const absl::Status parsed = ParseRequest(*request, messages->request);
+  const absl::Status parsed = ParseRequest(request, messages->request);
   if (parsed.ok()) audit->event().app_id = messages->request.app_id();
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(*context, *audit);
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(context, *audit);
   if (!caller.ok()) {
     audit->FinishRefusedAdmission(caller.status());
-    return Reply(context, caller.status());
+    finish(ToGrpcStatus(caller.status()));
+    return;
   }
   if (!parsed.ok()) {
     audit->Finish(parsed);
-    return Reply(context, parsed);
+    finish(ToGrpcStatus(parsed));
+    return;
   }
-  // Off the callback thread (see the class comment). `response` lives until
-  // Finish().
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  rotator_worker_.Post(
-      [this, context, reactor, response, audit, messages, caller = *std::move(caller)] {
-        // Lines logged about this rotation name its request.
-        const ScopedLogField request_id("request_id", audit->event().request_id);
-        // The call may have waited in the queue, or for a slow audit sink.
-        const auto abandoned = [context] { return context->IsCancelled(); };
-        // The store's calls end a little before the caller's deadline, so
-        // that the reply (UNAVAILABLE, or the outcome found) still reaches
-        // the caller rather than its own DEADLINE_EXCEEDED.
-        const auto chrono_deadline = context->deadline();
-        absl::Time deadline = absl::InfiniteFuture();
-        if (chrono_deadline != std::chrono::system_clock::time_point::max()) {
-          deadline = absl::FromChrono(chrono_deadline);
-          deadline -= std::min(absl::Milliseconds(250), (deadline - absl::Now()) / 10);
-        }
-        absl::Status status = HandleRotateSecret(caller, messages->request, messages->response,
-                                                 *audit, abandoned, deadline);
-        if (status.ok()) status = SerializeResponse(messages->response, *response);
-        audit->Finish(status);
-        reactor->Finish(ToGrpcStatus(status));
-      });
-  return reactor;
+  // The store's calls end a little before the caller's deadline, so that the
+  // reply (UNAVAILABLE, or the outcome found) still reaches the caller rather
+  // than its own DEADLINE_EXCEEDED.
+  absl::Time deadline = absl::InfiniteFuture();
+  if (const auto chrono_deadline = context.deadline();
+      chrono_deadline != std::chrono::system_clock::time_point::max()) {
+    deadline = absl::FromChrono(chrono_deadline);
+    deadline -= std::min(absl::Milliseconds(250), (deadline - absl::Now()) / 10);
+  }
+  // Off the serving thread (see the class comment).
+  rotator_worker_.Post([this, &response, audit, messages, caller = *std::move(caller), deadline,
+                        abandoned = std::move(abandoned), finish = std::move(finish)] {
+    // Lines logged about this rotation name its request.
+    const ScopedLogField request_id("request_id", audit->event().request_id);
+    // The call may have waited in the queue, or for a slow audit sink.
+    absl::Status status = HandleRotateSecret(caller, messages->request, messages->response,
+                                             *audit, abandoned, deadline);
+    if (status.ok()) status = SerializeResponse(messages->response, response);
+    audit->Finish(status);
+    finish(ToGrpcStatus(status));
+  });
 }
 
-grpc::ServerUnaryReactor* IdentityServiceImpl::GetWidget(grpc::CallbackServerContext* context,
-                                                         const grpc::ByteBuffer* request,
-                                                         grpc::ByteBuffer* response) {
-  return ServeInline(context, "GetWidget", *request, *response,
+grpc::Status IdentityServiceImpl::ServeGetWidget(grpc::ServerContextBase& context,
+                                                 const grpc::ByteBuffer& request,
+                                                 grpc::ByteBuffer& response) {
+  return ServeInline(context, "GetWidget", request, response,
                      &IdentityServiceImpl::HandleGetWidget);
 }
 
-grpc::ServerUnaryReactor* IdentityServiceImpl::ListWidgets(grpc::CallbackServerContext* context,
-                                                           const grpc::ByteBuffer* request,
-                                                           grpc::ByteBuffer* response) {
-  return ServeInline(context, "ListWidgets", *request, *response,
+grpc::Status IdentityServiceImpl::ServeListWidgets(grpc::ServerContextBase& context,
+                                                   const grpc::ByteBuffer& request,
+                                                   grpc::ByteBuffer& response) {
+  return ServeInline(context, "ListWidgets", request, response,
                      &IdentityServiceImpl::HandleListWidgets);
+}
+
+void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
+  // An inline method: served to the end on the queue's thread.
+  using Inline = grpc::Status (IdentityServiceImpl::*)(
+      grpc::ServerContextBase&, const grpc::ByteBuffer&, grpc::ByteBuffer&);
+  const auto serve_inline = [this](Inline serve) {
+    return [this, serve](RawUnaryCall& call) {
+      call.Finish((this->*serve)(call.context(), call.request(), call.response()));
+    };
+  };
+  using Responder = grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>;
+  issue_email_hash_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
+                              grpc::ServerCompletionQueue* cq, void* tag) {
+                         RequestIssueEmailHash(c, r, w, cq, cq, tag);
+                       },
+                       serve_inline(&IdentityServiceImpl::ServeIssueEmailHash)};
+  issue_widget_token_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
+                                grpc::ServerCompletionQueue* cq, void* tag) {
+                           RequestIssueWidgetToken(c, r, w, cq, cq, tag);
+                         },
+                         serve_inline(&IdentityServiceImpl::ServeIssueWidgetToken)};
+  get_widget_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
+                        grpc::ServerCompletionQueue* cq, void* tag) {
+                   RequestGetWidget(c, r, w, cq, cq, tag);
+                 },
+                 serve_inline(&IdentityServiceImpl::ServeGetWidget)};
+  list_widgets_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
+                          grpc::ServerCompletionQueue* cq, void* tag) {
+                     RequestListWidgets(c, r, w, cq, cq, tag);
+                   },
+                   serve_inline(&IdentityServiceImpl::ServeListWidgets)};
+  rotate_secret_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
+                           grpc::ServerCompletionQueue* cq, void* tag) {
+                      RequestRotateSecret(c, r, w, cq, cq, tag);
+                    },
+                    [this](RawUnaryCall& call) {
+                      ServeRotateSecret(
+                          call.context(), call.request(), call.response(),
+                          [&call] { return call.Abandoned(); },
+                          [&call](const grpc::Status& status) { call.Finish(status); });
+                    },
+                    /*notice_cancellation=*/true};
+  for (const RawUnaryCall::Kind* kind :
+       {&issue_email_hash_, &issue_widget_token_, &get_widget_, &list_widgets_,
+        &rotate_secret_}) {
+    pool.AddCallKind(
+        [kind](CompletionQueuePool::Queue& queue) { RawUnaryCall::Request(*kind, queue); });
+  }
 }
 
 absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdentity& caller,

@@ -16,6 +16,8 @@
 #include "server/keyring/keyring.h"
 #include "server/limits/rate_limiter.h"
 #include "server/service/call_audit.h"
+#include "server/service/completion_queue_pool.h"
+#include "server/service/raw_unary_call.h"
 #include "server/service/secret_rotator.h"
 #include "server/store/secret_store.h"
 
@@ -41,11 +43,15 @@ struct AccessControl {
 // gets INVALID_ARGUMENT naming the message type, is audited and charged to
 // the caller's rate limit like any bad request. With gRPC's generated
 // parsing it got UNIMPLEMENTED with no message, no audit and no charge.
-using RawService = identity::v1::IdentityService::WithRawCallbackMethod_IssueEmailHash<
-    identity::v1::IdentityService::WithRawCallbackMethod_IssueWidgetToken<
-        identity::v1::IdentityService::WithRawCallbackMethod_RotateSecret<
-            identity::v1::IdentityService::WithRawCallbackMethod_GetWidget<
-                identity::v1::IdentityService::WithRawCallbackMethod_ListWidgets<
+//
+// Every method is served from completion queues (CompletionQueuePool: the
+// thread that read a request runs its handler, no hand-off to a callback
+// thread; see docs/benchmarks.md, "Profiles").
+using RawService = identity::v1::IdentityService::WithRawMethod_IssueEmailHash<
+    identity::v1::IdentityService::WithRawMethod_IssueWidgetToken<
+        identity::v1::IdentityService::WithRawMethod_RotateSecret<
+            identity::v1::IdentityService::WithRawMethod_GetWidget<
+                identity::v1::IdentityService::WithRawMethod_ListWidgets<
                     identity::v1::IdentityService::Service>>>>>;
 
 // The trailing-metadata key of a RESOURCE_EXHAUSTED reply from the rate
@@ -54,16 +60,18 @@ using RawService = identity::v1::IdentityService::WithRawCallbackMethod_IssueEma
 // policy obey.
 inline constexpr char kRetryAfterMsTrailer[] = "retry-after-ms";
 
-// IdentityServiceImpl serves identity.v1.IdentityService with gRPC's callback
-// API. Issue calls and the widget views run their whole flow inline (caller
+// IdentityServiceImpl serves identity.v1.IdentityService from the queues of a
+// CompletionQueuePool (ServeFrom). Each Serve* method is one RPC's whole
+// logic, whatever thread or API delivers the call.
+// Issue calls and the widget views run their whole flow inline (caller
 // identity -> rate limit -> validate -> authorize -> keyring or store index ->
 // crypto -> reply): they cost microseconds of CPU and never block, so handing
 // them to another thread would only add latency.
 //
 // RotateSecret is the exception: it waits for the store's disk syncs
 // (milliseconds, tens of them on a busy disk, unbounded on a sick one), and
-// rotations queue behind each other. Run inline, that wait would hold a gRPC
-// callback thread, and every issue call queued on it, for as long. So its
+// rotations queue behind each other. Run inline, that wait would hold a
+// serving thread, and every issue call queued on it, for as long. So its
 // handler admits the caller (identity, rate limit) and hands the call to a
 // worker thread of its own (rotator_worker_), which finishes the call when the
 // rotation is durable; issue calls never wait for a disk.
@@ -80,37 +88,47 @@ class IdentityServiceImpl final : public RawService {
   IdentityServiceImpl(keyring::Keyring& keyring, store::SecretStore& store, AccessControl access,
                       audit::AuditLog* audit_log = nullptr, Clock clock = absl::Now);
 
-  grpc::ServerUnaryReactor* IssueEmailHash(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* IssueWidgetToken(grpc::CallbackServerContext* context,
-                                             const grpc::ByteBuffer* request,
-                                             grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* RotateSecret(grpc::CallbackServerContext* context,
-                                         const grpc::ByteBuffer* request,
-                                         grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* GetWidget(grpc::CallbackServerContext* context,
-                                      const grpc::ByteBuffer* request,
-                                      grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* ListWidgets(grpc::CallbackServerContext* context,
-                                        const grpc::ByteBuffer* request,
-                                        grpc::ByteBuffer* response) override;
+  // Before pool.Start(): serve every method of the service from `pool`'s
+  // queues (the service must be registered with the pool's builder).
+  void ServeFrom(CompletionQueuePool& pool);
+
+  // The inline RPCs, on the thread that received the call: parse `request`,
+  // admit, validate, authorize, do; on OK, the reply in `response`. Returns
+  // the status to finish the call with.
+  grpc::Status ServeIssueEmailHash(grpc::ServerContextBase& context,
+                                   const grpc::ByteBuffer& request, grpc::ByteBuffer& response);
+  grpc::Status ServeIssueWidgetToken(grpc::ServerContextBase& context,
+                                     const grpc::ByteBuffer& request,
+                                     grpc::ByteBuffer& response);
+  grpc::Status ServeGetWidget(grpc::ServerContextBase& context, const grpc::ByteBuffer& request,
+                              grpc::ByteBuffer& response);
+  grpc::Status ServeListWidgets(grpc::ServerContextBase& context,
+                                const grpc::ByteBuffer& request, grpc::ByteBuffer& response);
+
+  // RotateSecret: admits the caller here, then rotates on the rotation
+  // worker and calls `finish` there with the status (`response` filled on
+  // OK). `abandoned` tells, on the worker, whether the caller has gone
+  // (deadline passed, call cancelled). `context`, `request` and `response`
+  // must stay valid until `finish` is called.
+  void ServeRotateSecret(grpc::ServerContextBase& context, const grpc::ByteBuffer& request,
+                         grpc::ByteBuffer& response, std::function<bool()> abandoned,
+                         std::function<void(const grpc::Status&)> finish);
 
  private:
   // Identifies the caller of `context` (recorded in `audit`) and checks that
   // it may call at all (authenticated, within its rate; on a rate refusal the
   // retry trailers are added to `context`). A refusal here is recorded with
   // CallAudit::FinishRefusedAdmission (aggregated per caller).
-  absl::StatusOr<authz::CallerIdentity> Admit(grpc::CallbackServerContext& context,
+  absl::StatusOr<authz::CallerIdentity> Admit(grpc::ServerContextBase& context,
                                               CallAudit& audit);
 
-  // Runs a call inline on the callback thread: parse, audit, admit,
-  // `handle`, serialize, record, reply. `rpc` is a string literal; the
-  // request's app_id is recorded before admission, so that refused calls
-  // (rate limit) name it too.
+  // Runs a call inline on the thread that received it: parse, audit, admit,
+  // `handle`, serialize, record. Returns the status to finish the call with.
+  // `rpc` is a string literal; the request's app_id is recorded before
+  // admission, so that refused calls (rate limit) name it too.
   template <typename Request, typename Response>
-  grpc::ServerUnaryReactor* ServeInline(
-      grpc::CallbackServerContext* context, absl::string_view rpc,
+  grpc::Status ServeInline(
+      grpc::ServerContextBase& context, absl::string_view rpc,
       const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer& response_bytes,
       absl::Status (IdentityServiceImpl::*handle)(const authz::CallerIdentity&, const Request&,
                                                   Response&, CallAudit&));
@@ -146,6 +164,9 @@ class IdentityServiceImpl final : public RawService {
   audit::AuditLog* const audit_log_;
   const Clock clock_;
   SecretRotator rotator_;
+  // How ServeFrom asks for and serves each method's calls.
+  RawUnaryCall::Kind issue_email_hash_, issue_widget_token_, rotate_secret_, get_widget_,
+      list_widgets_;
   // Last: destroyed first, running any rotation still queued while the rest
   // of the service exists.
   SerialWorker rotator_worker_;

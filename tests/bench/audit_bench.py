@@ -15,7 +15,7 @@ copied to LOG_DIR/audit-bench-stdout.log when it stops). The pseudo-sink
 `metrics` is auditing off (`none`) with the metrics on
 (--metrics_listen=127.0.0.1:0), scraped once a second (a busier scrape than
 Prometheus' usual 15 s) while the calls are measured: compared with `none`,
-it is the cost of the metrics (scripts/bench part 6; target at most 3 %).
+it is the cost of the metrics (scripts/bench part 7; target at most 3 %).
 
 Then, against every server in turn, identity-bench makes IssueEmailHash calls
 (closed loop; IDENTITY_BENCH_FLAGs, e.g. --channels=2 --in_flight=16

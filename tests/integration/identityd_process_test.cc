@@ -12,9 +12,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -95,9 +99,9 @@ INSTANTIATE_TEST_SUITE_P(SigtermAndSigint, StopSignalTest, ::testing::Values(SIG
 //    closed or got the GOAWAY) or CANCELLED: when shutdown begins, gRPC
 //    cancels every call it has not yet handed to identityd's handler — whose
 //    request is still arriving (see CallWhoseRequestIsIncompleteAtSigterm
-//    below) or which waits in gRPC's queue behind others (the callback API
-//    keeps one request outstanding per method; under a burst, many calls
-//    queue). Never INTERNAL, DEADLINE_EXCEEDED or a hang;
+//    below) or which waits in gRPC's queue behind others (identityd keeps
+//    a few requests outstanding per method and queue; under a burst, many
+//    calls queue). Never INTERNAL, DEADLINE_EXCEEDED or a hang;
 //  * identityd exits 0 and logs that it stopped.
 // How many calls finish OK after the signal depends on scheduling, so it is
 // printed, not asserted.
@@ -584,6 +588,57 @@ TEST_F(StandardServicesTest, HealthCheckIsServingForTheServerAndTheService) {
   grpc::health::v1::HealthCheckResponse response;
   EXPECT_EQ(health->Check(&context, request, &response).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// Watch (the streaming health check gRPC clients use) reports the status at
+// once, SERVICE_UNKNOWN for an unknown name, and NOT_SERVING when a graceful
+// stop begins, then ends the stream with OK so that the stop does not wait
+// for the watchers.
+TEST_F(StandardServicesTest, HealthWatchReportsTheStatusAndNotServingAtStop) {
+  using grpc::health::v1::HealthCheckResponse;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health =
+      grpc::health::v1::Health::NewStub(channel_);
+  grpc::ClientContext unknown_context;
+  unknown_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  grpc::health::v1::HealthCheckRequest unknown_request;
+  unknown_request.set_service("no.such.Service");
+  auto unknown = health->Watch(&unknown_context, unknown_request);
+  HealthCheckResponse response;
+  ASSERT_TRUE(unknown->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVICE_UNKNOWN);
+
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  auto watch = health->Watch(&context, grpc::health::v1::HealthCheckRequest());
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+
+  std::thread stop([this] {
+    absl::StatusOr<testing::ExitInfo> exit = server_->Stop();
+    ASSERT_TRUE(exit.ok()) << exit.status();
+    EXPECT_TRUE(exit->exited && exit->exit_code == 0);
+  });
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  EXPECT_FALSE(watch->Read(&response));
+  EXPECT_TRUE(watch->Finish().ok());
+  stop.join();
+}
+
+// Every call is served from identityd's own completion queues: none of the
+// callback API's "nexting" threads, which woke each other for nearly every
+// call (docs/benchmarks.md, "Profiles"), is started.
+TEST_F(StandardServicesTest, NoCallbackApiThreads) {
+  const std::string tasks = absl::StrCat("/proc/", server_->process().pid(), "/task");
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  EXPECT_THAT(names, ::testing::Not(::testing::Contains("nexting_thread")));
+  EXPECT_THAT(names, ::testing::Not(::testing::IsEmpty()));
 }
 
 TEST_F(StandardServicesTest, ReflectionListsServicesAndDescribesTheContract) {

@@ -1,10 +1,9 @@
 // IdentityServiceImpl's handlers, called directly (no server, no network)
-// through gRPC's DefaultReactorTestPeer: good paths checked against reference
+// through their Serve* entry points: good paths checked against reference
 // computations, and every status code the handlers produce, with the field
 // named and no secret echoed.
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/test/default_reactor_test_peer.h>
 
 #include <functional>
 #include <ostream>
@@ -14,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -68,13 +68,19 @@ class IdentityServiceImplTest : public ::testing::Test {
     keyring_.Register("registered");
   }
 
-  // Runs one handler the way the callback API would: `request` serialized
-  // into the bytes gRPC would hand over; on OK, the bytes the handler
-  // answered parsed into `response`. Returns the status it finished with.
-  template <typename Request, typename Response>
-  grpc::Status Call(grpc::ServerUnaryReactor* (IdentityServiceImpl::*method)(
-                        grpc::CallbackServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*),
-                    const Request& request, Response& response) {
+  // The service's methods as the tests call them: the inline ones return
+  // their status; RotateSecret finishes on the service's rotation worker.
+  using InlineMethod = grpc::Status (IdentityServiceImpl::*)(
+      grpc::ServerContextBase&, const grpc::ByteBuffer&, grpc::ByteBuffer&);
+  using RotateMethod = void (IdentityServiceImpl::*)(
+      grpc::ServerContextBase&, const grpc::ByteBuffer&, grpc::ByteBuffer&,
+      std::function<bool()>, std::function<void(const grpc::Status&)>);
+
+  // Runs one handler the way gRPC would: `request` serialized into the bytes
+  // gRPC would hand over; on OK, the bytes the handler answered parsed into
+  // `response`. Returns the status it finished with.
+  template <typename Method, typename Request, typename Response>
+  grpc::Status Call(Method method, const Request& request, Response& response) {
     grpc::ByteBuffer request_bytes;
     EXPECT_TRUE(SerializeResponse(request, request_bytes).ok());  // any message serializes alike
     grpc::ByteBuffer response_bytes;
@@ -85,32 +91,37 @@ class IdentityServiceImplTest : public ::testing::Test {
     return status;
   }
 
-  grpc::Status CallRaw(grpc::ServerUnaryReactor* (IdentityServiceImpl::*method)(
-                           grpc::CallbackServerContext*, const grpc::ByteBuffer*,
-                           grpc::ByteBuffer*),
-                       const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer& response_bytes) {
-    grpc::CallbackServerContext context;
-    grpc::testing::DefaultReactorTestPeer peer(&context);
-    grpc::ServerUnaryReactor* reactor = (service_.*method)(&context, &request_bytes,
-                                                           &response_bytes);
-    EXPECT_EQ(reactor, peer.reactor()) << "the handler must finish its default reactor";
-    // RotateSecret finishes on the service's rotation thread (it waits for the
-    // store); the other handlers finish inline. Bounded wait.
-    for (int i = 0; i < 30000 && !peer.test_status_set(); ++i) {
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-    EXPECT_TRUE(peer.test_status_set()) << "the handler never finished";
-    return peer.test_status();
+  grpc::Status CallRaw(InlineMethod method, const grpc::ByteBuffer& request_bytes,
+                       grpc::ByteBuffer& response_bytes) {
+    grpc::ServerContext context;
+    return (service_.*method)(context, request_bytes, response_bytes);
+  }
+
+  grpc::Status CallRaw(RotateMethod method, const grpc::ByteBuffer& request_bytes,
+                       grpc::ByteBuffer& response_bytes) {
+    grpc::ServerContext context;
+    absl::Notification finished;
+    grpc::Status status;
+    (service_.*method)(
+        context, request_bytes, response_bytes, [] { return false; },
+        [&](const grpc::Status& s) {
+          status = s;
+          finished.Notify();
+        });
+    // Bounded wait: the rotation waits for the (in-memory) store.
+    EXPECT_TRUE(finished.WaitForNotificationWithTimeout(absl::Seconds(30)))
+        << "the handler never finished";
+    return status;
   }
 
   grpc::Status Hash(const IssueEmailHashRequest& request, IssueEmailHashResponse& response) {
-    return Call(&IdentityServiceImpl::IssueEmailHash, request, response);
+    return Call(&IdentityServiceImpl::ServeIssueEmailHash, request, response);
   }
   grpc::Status Token(const IssueWidgetTokenRequest& request, IssueWidgetTokenResponse& response) {
-    return Call(&IdentityServiceImpl::IssueWidgetToken, request, response);
+    return Call(&IdentityServiceImpl::ServeIssueWidgetToken, request, response);
   }
   grpc::Status Rotate(const RotateSecretRequest& request, RotateSecretResponse& response) {
-    return Call(&IdentityServiceImpl::RotateSecret, request, response);
+    return Call(&IdentityServiceImpl::ServeRotateSecret, request, response);
   }
 
   keyring::Keyring keyring_;
@@ -474,17 +485,22 @@ TEST_F(IdentityServiceImplTest, BytesThatAreNotARequestAreInvalidArgumentNamingT
       {"not protobuf", std::string("\xff\xff\xff\xff", 4)},
       {"truncated", std::string("\x0a\x10" "demo", 6)},  // app_id of 16 bytes, 4 sent
   };
-  using Method = grpc::ServerUnaryReactor* (IdentityServiceImpl::*)(
-      grpc::CallbackServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*);
+  using Method = std::function<grpc::Status(const grpc::ByteBuffer&, grpc::ByteBuffer&)>;
+  const auto method = [this](auto m) -> Method {
+    return [this, m](const grpc::ByteBuffer& in, grpc::ByteBuffer& out) {
+      return CallRaw(m, in, out);
+    };
+  };
   const struct {
-    Method method;
+    Method call;
     const char* type;
   } methods[] = {
-      {&IdentityServiceImpl::IssueEmailHash, "identity.v1.IssueEmailHashRequest"},
-      {&IdentityServiceImpl::IssueWidgetToken, "identity.v1.IssueWidgetTokenRequest"},
-      {&IdentityServiceImpl::RotateSecret, "identity.v1.RotateSecretRequest"},
-      {&IdentityServiceImpl::GetWidget, "identity.v1.GetWidgetRequest"},
-      {&IdentityServiceImpl::ListWidgets, "identity.v1.ListWidgetsRequest"},
+      {method(&IdentityServiceImpl::ServeIssueEmailHash), "identity.v1.IssueEmailHashRequest"},
+      {method(&IdentityServiceImpl::ServeIssueWidgetToken),
+       "identity.v1.IssueWidgetTokenRequest"},
+      {method(&IdentityServiceImpl::ServeRotateSecret), "identity.v1.RotateSecretRequest"},
+      {method(&IdentityServiceImpl::ServeGetWidget), "identity.v1.GetWidgetRequest"},
+      {method(&IdentityServiceImpl::ServeListWidgets), "identity.v1.ListWidgetsRequest"},
   };
   for (const auto& input : bad_inputs) {
     for (const auto& m : methods) {
@@ -492,18 +508,18 @@ TEST_F(IdentityServiceImplTest, BytesThatAreNotARequestAreInvalidArgumentNamingT
       grpc::Slice slice(input.bytes);
       grpc::ByteBuffer request(&slice, 1);
       grpc::ByteBuffer response;
-      ExpectStatus(CallRaw(m.method, request, response), grpc::StatusCode::INVALID_ARGUMENT,
+      ExpectStatus(m.call(request, response), grpc::StatusCode::INVALID_ARGUMENT,
                    absl::StrCat("request: not a valid ", m.type, " message"));
     }
   }
   // A string field that is not UTF-8 is named (its bytes are not quoted).
   for (const auto& m : methods) {
-    if (m.method == &IdentityServiceImpl::ListWidgets) continue;  // field 1 is not app_id
+    if (absl::string_view(m.type) == "identity.v1.ListWidgetsRequest") continue;  // field 1 is not app_id
     SCOPED_TRACE(m.type);
     grpc::Slice slice(std::string("\x0a\x02\xff\xfe", 4));  // app_id = "\xff\xfe"
     grpc::ByteBuffer request(&slice, 1);
     grpc::ByteBuffer response;
-    ExpectStatus(CallRaw(m.method, request, response), grpc::StatusCode::INVALID_ARGUMENT,
+    ExpectStatus(m.call(request, response), grpc::StatusCode::INVALID_ARGUMENT,
                  "app_id: must be valid UTF-8");
   }
   // Nothing changed: the demo widget still serves version 1.
