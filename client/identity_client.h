@@ -20,7 +20,12 @@ struct ClientTlsFiles {
   std::string key_file;   // its private key (unencrypted PEM)
 };
 
-// How to reach identityd.
+// How to reach identityd. A production identityd accepts mutual TLS only
+// (MutualTls(): grpc::SslCredentials with the CA, this client's certificate
+// and key); plain text (Insecure()) reaches only a development identityd
+// started with --insecure_loopback. A server that refuses the client's
+// certificate (none, or one from a CA it does not trust) fails the TLS
+// handshake: the call returns kUnavailable at once, not at its deadline.
 struct ClientOptions {
   // "HOST:PORT" or any gRPC target URI.
   std::string target;
@@ -50,8 +55,11 @@ struct ClientOptions {
 // status as an absl::Status with the same code and message.
 // Thread-safe: share one client per target.
 //
+//   // Mutual TLS (production):
 //   absl::StatusOr<ClientOptions> options = ClientOptions::MutualTls(
 //       "identityd.corp:50051", {"ca.pem", "billing.pem", "billing.key"});
+//   // Plain text, only against identityd --insecure_loopback (development):
+//   //   ClientOptions options = ClientOptions::Insecure("127.0.0.1:50051");
 //   auto client = IdentityClient::Create(*options);
 //   absl::StatusOr<v1::IssueEmailHashResponse> r =
 //       (*client)->IssueEmailHash("demo-widget", "jane@example.com");

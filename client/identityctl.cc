@@ -90,6 +90,14 @@ int Usage(absl::string_view message) {
 int RpcError(const absl::Status& status) {
   std::cerr << "identityctl: " << absl::StatusCodeToString(status.code()) << ": "
             << status.message() << "\n";
+  if (absl::IsUnavailable(status) && absl::StrContains(status.message(), "failed to connect")) {
+    // A refused TLS handshake reaches a gRPC client only as "failed to connect
+    // ... Socket closed" (an UNAVAILABLE from identityd itself, e.g. for a
+    // rotation it could not store, has its own message): say what to check.
+    std::cerr << "identityctl: identityd is unreachable, or it refused this connection: it "
+                 "accepts only a client certificate from its client CA (--cert, --key), "
+                 "and plain text (--insecure) only when started with --insecure_loopback\n";
+  }
   return kExitRpcError;
 }
 

@@ -1,7 +1,20 @@
 // Calls identityd's three RPCs from Node.js, each with a deadline, and shows
 // how a caller tells the error statuses apart.
 //
-//   IDENTITYD_TARGET=127.0.0.1:50051 node example.js [APP_ID [EMAIL]]
+// Mutual TLS, as a production identityd requires (the client's certificate
+// must be one the server's policy grants the calls below, e.g. the "ops"
+// client of scripts/run --mtls):
+//
+//   IDENTITYD_TARGET=identityd.corp:50051 IDENTITYD_CA_FILE=ca.pem \
+//   IDENTITYD_CERT_FILE=ops.pem IDENTITYD_KEY_FILE=ops.key node example.js [APP_ID [EMAIL]]
+//
+// Plain text, only against a development identityd (scripts/run, which starts
+// it with --insecure_loopback):
+//
+//   IDENTITYD_TARGET=127.0.0.1:50051 IDENTITYD_INSECURE=1 node example.js [APP_ID [EMAIL]]
+//
+// With neither, it stops and says what to set: it never falls back to plain
+// text.
 //
 // APP_ID defaults to demo-widget (the widget scripts/run configures), EMAIL to
 // jane@example.com. The rotation step registers (or rotates) the JWT secret of
@@ -9,14 +22,22 @@
 // they are. Secrets are never printed: only versions and fingerprints.
 "use strict";
 
-const { connect, unary, status } = require("./identityd-client");
+const { connectFromEnv, unary, status } = require("./identityd-client");
 
 // identityd answers in microseconds: a call that takes seconds means the
 // service is unreachable or overloaded.
 const CALL_TIMEOUT_MS = 5000;
 
 async function main([appId = "demo-widget", email = "jane@example.com"]) {
-  const client = connect(process.env.IDENTITYD_TARGET || "127.0.0.1:50051");
+  let client;
+  try {
+    // connect(target, { caFile, certFile, keyFile }) for mutual TLS,
+    // connectInsecure(target) for plain text: chosen from the environment.
+    client = connectFromEnv();
+  } catch (err) {
+    console.error(`example: ${err.message}`);
+    return 2;
+  }
   const call = (method, request) => unary(client, method, request, { timeoutMs: CALL_TIMEOUT_MS });
   try {
     // 1. The HMAC email hash, for the widget's `email_hash`.
@@ -75,6 +96,12 @@ function describe(err) {
     case status.FAILED_PRECONDITION:
       return `widget not set up for this call: ${name}: ${err.details}`;
     case status.UNAVAILABLE:
+      // Also how a refused TLS handshake surfaces: the server does not trust
+      // this client's certificate (or got none, or plain text).
+      return (
+        "identityd unreachable, or it refused this client's certificate " +
+        `(check IDENTITYD_CA_FILE, IDENTITYD_CERT_FILE, IDENTITYD_KEY_FILE): ${name}: ${err.details}`
+      );
     case status.DEADLINE_EXCEEDED:
       return `identityd unreachable (retry later): ${name}: ${err.details}`;
     default:

@@ -2,11 +2,14 @@
 // own libraries accept: the email hash equals the vendor's Node snippet
 // (createHmac with Buffer.from(secret, "hex")), the JWT verifies with
 // jsonwebtoken (the library the vendor's own snippet uses), and errors arrive
-// as grpc.status codes.
+// as grpc.status codes. Every call goes over mutual TLS, as to a production
+// identityd; clients without an acceptable certificate are refused at once
+// (UNAVAILABLE), not left waiting; plain text (IDENTITYD_INSECURE=1) reaches a
+// development identityd.
 //
 // ctest runs it (test interop.node) with `node --test`, through
-// tests/support/run_with_identityd.py, which starts the server and sets the
-// IDENTITYD_* variables read here.
+// tests/support/run_with_identityd.py --mtls, which starts the server with the
+// development PKI and sets the IDENTITYD_* variables read here.
 "use strict";
 
 const assert = require("node:assert/strict");
@@ -17,9 +20,14 @@ const path = require("node:path");
 const { after, before, describe, test } = require("node:test");
 const jwt = require("jsonwebtoken");
 
-const { connect, unary, status } = require("./identityd-client");
+const grpc = require("@grpc/grpc-js");
+const {
+  connect, connectInsecure, connectFromEnv, unary, identityV1, status, TLS_FILE_VARS, INSECURE_VAR,
+} = require("./identityd-client");
 
 const CALL_TIMEOUT_MS = 10000;
+// A refused handshake ends a call at once; half the deadline is far from it.
+const REFUSAL_WITHIN_MS = CALL_TIMEOUT_MS / 2;
 
 // Emails hashed and signed exactly as given (Unicode, quotes, SHA-256 padding
 // boundaries, 254 bytes): the list every suite shares with the C++ vectors.
@@ -63,7 +71,11 @@ describe("identityd from Node.js", () => {
     unary(client, method, request, { timeoutMs });
 
   before(() => {
-    client = connect(env("IDENTITYD_TARGET"));
+    client = connect(env("IDENTITYD_TARGET"), {
+      caFile: env("IDENTITYD_CA_FILE"),
+      certFile: env("IDENTITYD_CERT_FILE"),
+      keyFile: env("IDENTITYD_KEY_FILE"),
+    });
     appId = env("IDENTITYD_APP_ID");
   });
   after(() => client.close());
@@ -197,17 +209,82 @@ describe("identityd from Node.js", () => {
     );
   });
 
-  test("example.js, the program the README shows, works", async () => {
-    const stdout = await new Promise((resolve, reject) => {
+  // A call from `refused` fails the TLS handshake: UNAVAILABLE, long before
+  // its deadline.
+  async function assertRefused(refused) {
+    const started = Date.now();
+    try {
+      await assert.rejects(
+        unary(refused, "IssueEmailHash", { app_id: appId, email: "a@b.co" },
+          { timeoutMs: CALL_TIMEOUT_MS }),
+        (err) => {
+          assert.equal(err.code, status.UNAVAILABLE, err.message);
+          return true;
+        },
+      );
+      assert.ok(Date.now() - started < REFUSAL_WITHIN_MS, `refusal took ${Date.now() - started} ms`);
+    } finally {
+      refused.close();
+    }
+  }
+
+  test("a client without a certificate is refused", async () => {
+    const trustsTheServerOnly = grpc.credentials.createSsl(fs.readFileSync(env("IDENTITYD_CA_FILE")));
+    await assertRefused(new identityV1.IdentityService(env("IDENTITYD_TARGET"), trustsTheServerOnly));
+  });
+
+  test("a client with a certificate from another CA is refused", async () => {
+    await assertRefused(connect(env("IDENTITYD_TARGET"), {
+      caFile: env("IDENTITYD_CA_FILE"),
+      certFile: env("IDENTITYD_FOREIGN_CERT_FILE"),
+      keyFile: env("IDENTITYD_FOREIGN_KEY_FILE"),
+    }));
+  });
+
+  test("a plain-text client is refused", async () => {
+    await assertRefused(connectInsecure(env("IDENTITYD_TARGET")));
+  });
+
+  test("IDENTITYD_INSECURE=1 reaches an identityd started with --insecure_loopback", async () => {
+    const plain = connectFromEnv({
+      IDENTITYD_TARGET: env("IDENTITYD_INSECURE_TARGET"),
+      IDENTITYD_INSECURE: "1",
+    });
+    try {
+      const reply = await unary(plain, "IssueEmailHash", { app_id: appId, email: "jane@example.com" },
+        { timeoutMs: CALL_TIMEOUT_MS });
+      assert.equal(reply.email_hash,
+        vendorEmailHash(readSecret("IDENTITYD_EMAIL_HASH_SECRET_FILE"), "jane@example.com"));
+    } finally {
+      plain.close();
+    }
+  });
+
+  // Runs example.js with `environment`; resolves to { code, stdout, stderr }.
+  const runExample = (environment) =>
+    new Promise((resolve) => {
       execFile(
         process.execPath,
         [path.join(__dirname, "example.js"), appId, "jane@example.com"],
-        { timeout: 60000 },
-        (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)),
+        { timeout: 60000, env: environment },
+        (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }),
       );
     });
+
+  test("example.js, the program the README shows, works", async () => {
+    const { code, stdout, stderr } = await runExample(process.env);
+    assert.equal(code, 0, stderr);
     for (const want of ["email_hash: ", "jwt: ", "rotated ", "unknown widget: NOT_FOUND"]) {
       assert.ok(stdout.includes(want), `example output lacks ${want}:\n${stdout}`);
     }
+  });
+
+  test("example.js never falls back to plain text", async () => {
+    const environment = { ...process.env };
+    for (const name of [...TLS_FILE_VARS, INSECURE_VAR]) delete environment[name];
+    const { code, stdout, stderr } = await runExample(environment);
+    assert.notEqual(code, 0);
+    assert.ok(!stdout.includes("email_hash"), stdout);
+    assert.ok(stderr.includes("IDENTITYD_CA_FILE") && stderr.includes("IDENTITYD_INSECURE=1"), stderr);
   });
 });

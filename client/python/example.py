@@ -2,15 +2,25 @@
 """Calls identityd's three RPCs from Python, each with a deadline, and shows
 how a caller tells the error statuses apart.
 
-    IDENTITYD_TARGET=127.0.0.1:50051 python example.py [APP_ID [EMAIL]]
+Mutual TLS, as a production identityd requires (the client's certificate must
+be one the server's policy grants the calls below, e.g. the "ops" client of
+scripts/run --mtls):
 
+    IDENTITYD_TARGET=identityd.corp:50051 IDENTITYD_CA_FILE=ca.pem \
+    IDENTITYD_CERT_FILE=ops.pem IDENTITYD_KEY_FILE=ops.key python example.py [APP_ID [EMAIL]]
+
+Plain text, only against a development identityd (scripts/run, which starts
+it with --insecure_loopback):
+
+    IDENTITYD_TARGET=127.0.0.1:50051 IDENTITYD_INSECURE=1 python example.py [APP_ID [EMAIL]]
+
+With neither, it stops and says what to set: it never falls back to plain text.
 APP_ID defaults to demo-widget (the widget scripts/run configures), EMAIL to
 jane@example.com. The rotation step registers (or rotates) the JWT secret of a
 separate widget, APP_ID + "-rotated", so that APP_ID's secrets stay as they
 are. Secrets are never printed: only versions and fingerprints.
 """
 
-import os
 import sys
 
 import grpc
@@ -25,11 +35,17 @@ CALL_TIMEOUT_S = 5.0
 
 
 def main(argv):
-    target = os.environ.get("IDENTITYD_TARGET", "127.0.0.1:50051")
     app_id = argv[0] if len(argv) > 0 else "demo-widget"
     email = argv[1] if len(argv) > 1 else "jane@example.com"
+    try:
+        # identityd_client.connect(target, ca_file, cert_file, key_file) for mutual
+        # TLS, connect_insecure(target) for plain text: chosen from the environment.
+        channel = identityd_client.connect_from_env()
+    except (ValueError, OSError) as err:
+        print("example: %s" % err, file=sys.stderr)
+        return 2
 
-    with identityd_client.connect(target) as channel:
+    with channel:
         stub = identityd_client.stub(channel)
         try:
             # 1. The HMAC email hash, for the widget's `email_hash`.
@@ -81,7 +97,12 @@ def describe(err):
         advice = "bad request (fix the input)"
     elif code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
         advice = "widget not set up for this call"
-    elif code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+    elif code == grpc.StatusCode.UNAVAILABLE:
+        # Also how a refused TLS handshake surfaces: the server does not trust
+        # this client's certificate (or got none, or plain text).
+        advice = ("identityd unreachable, or it refused this client's certificate "
+                  "(check IDENTITYD_CA_FILE, IDENTITYD_CERT_FILE, IDENTITYD_KEY_FILE)")
+    elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
         advice = "identityd unreachable (retry later)"
     else:
         advice = "failed"

@@ -2,11 +2,14 @@
 """Checks, against a real identityd, that the Python client gets proofs that
 Python's own libraries accept: the email hash equals the vendor's Python
 snippet (hmac with bytes.fromhex), the JWT verifies with PyJWT, and errors
-arrive as grpc.StatusCode values.
+arrive as grpc.StatusCode values. Every call goes over mutual TLS, as to a
+production identityd; clients without an acceptable certificate are refused
+at once (UNAVAILABLE), not left waiting; plain text (IDENTITYD_INSECURE=1)
+reaches a development identityd.
 
 ctest runs it (test interop.python) with the client's virtualenv, through
-tests/support/run_with_identityd.py, which starts the server and sets the
-IDENTITYD_* variables read here.
+tests/support/run_with_identityd.py --mtls, which starts the server with the
+development PKI and sets the IDENTITYD_* variables read here.
 """
 
 import hashlib
@@ -28,6 +31,8 @@ import identityd_client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CALL_TIMEOUT_S = 10.0
+# A refused handshake ends a call at once; half the deadline is far from it.
+REFUSAL_WITHIN_S = CALL_TIMEOUT_S / 2
 
 # Emails hashed and signed exactly as given (Unicode, quotes, SHA-256 padding
 # boundaries, 254 bytes): the list every suite shares with the C++ vectors.
@@ -67,7 +72,9 @@ def verify(token, key, app_id):
 class InteropTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.channel = identityd_client.connect(env("IDENTITYD_TARGET"))
+        cls.channel = identityd_client.connect(
+            env("IDENTITYD_TARGET"), ca_file=env("IDENTITYD_CA_FILE"),
+            cert_file=env("IDENTITYD_CERT_FILE"), key_file=env("IDENTITYD_KEY_FILE"))
         cls.stub = identityd_client.stub(cls.channel)
         cls.app_id = env("IDENTITYD_APP_ID")
 
@@ -188,14 +195,64 @@ class InteropTest(unittest.TestCase):
                 self.assertTrue(caught.exception.details().startswith(field),
                                 caught.exception.details())
 
+    def assert_refused(self, channel):
+        """A call on `channel` fails the handshake: UNAVAILABLE, long before its deadline."""
+        with channel:
+            started = time.monotonic()
+            with self.assertRaises(grpc.RpcError) as caught:
+                identityd_client.stub(channel).IssueEmailHash(
+                    identity_pb2.IssueEmailHashRequest(app_id=self.app_id, email="a@b.co"),
+                    timeout=CALL_TIMEOUT_S)
+            self.assertEqual(caught.exception.code(), grpc.StatusCode.UNAVAILABLE,
+                             caught.exception.details())
+            self.assertLess(time.monotonic() - started, REFUSAL_WITHIN_S)
+
+    def test_client_without_certificate_is_refused(self):
+        with open(env("IDENTITYD_CA_FILE"), "rb") as f:
+            trusts_the_server_only = grpc.ssl_channel_credentials(root_certificates=f.read())
+        self.assert_refused(grpc.secure_channel(env("IDENTITYD_TARGET"), trusts_the_server_only))
+
+    def test_client_with_certificate_from_another_ca_is_refused(self):
+        self.assert_refused(identityd_client.connect(
+            env("IDENTITYD_TARGET"), ca_file=env("IDENTITYD_CA_FILE"),
+            cert_file=env("IDENTITYD_FOREIGN_CERT_FILE"),
+            key_file=env("IDENTITYD_FOREIGN_KEY_FILE")))
+
+    def test_plain_text_client_is_refused(self):
+        self.assert_refused(identityd_client.connect_insecure(env("IDENTITYD_TARGET")))
+
+    def test_plain_text_to_a_development_identityd(self):
+        """IDENTITYD_INSECURE=1 reaches an identityd started with --insecure_loopback."""
+        with identityd_client.connect_from_env({"IDENTITYD_TARGET": env("IDENTITYD_INSECURE_TARGET"),
+                                                "IDENTITYD_INSECURE": "1"}) as channel:
+            reply = identityd_client.stub(channel).IssueEmailHash(
+                identity_pb2.IssueEmailHashRequest(app_id=self.app_id, email="jane@example.com"),
+                timeout=CALL_TIMEOUT_S)
+        self.assertEqual(reply.email_hash, sign_message_with_hmac(
+            "jane@example.com", read_secret("IDENTITYD_EMAIL_HASH_SECRET_FILE")))
+
+    def run_example(self, environ):
+        return subprocess.run(
+            [sys.executable, os.path.join(HERE, "example.py"), self.app_id, "jane@example.com"],
+            capture_output=True, text=True, timeout=60, check=False, env=environ)
+
     def test_example_program(self):
         """example.py, the program the README shows, works against the same server."""
-        proc = subprocess.run(
-            [sys.executable, os.path.join(HERE, "example.py"), self.app_id, "jane@example.com"],
-            capture_output=True, text=True, timeout=60, check=False)
+        proc = self.run_example(os.environ)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         for want in ("email_hash: ", "jwt: ", "rotated ", "unknown widget: NOT_FOUND"):
             self.assertIn(want, proc.stdout)
+
+    def test_example_never_falls_back_to_plain_text(self):
+        """Without the TLS files and without IDENTITYD_INSECURE=1, example.py stops and
+        says what to set."""
+        environ = {k: v for k, v in os.environ.items()
+                   if k not in identityd_client.TLS_FILE_VARS + (identityd_client.INSECURE_VAR,)}
+        proc = self.run_example(environ)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("IDENTITYD_CA_FILE", proc.stderr)
+        self.assertIn("IDENTITYD_INSECURE=1", proc.stderr)
+        self.assertNotIn("email_hash", proc.stdout)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,19 @@
 # Calls identityd's three RPCs from Ruby, each with a deadline, and shows how a
 # caller tells the error statuses apart.
 #
-#   IDENTITYD_TARGET=127.0.0.1:50051 ruby -Ilib example.rb [APP_ID [EMAIL]]
+# Mutual TLS, as a production identityd requires (the client's certificate must
+# be one the server's policy grants the calls below, e.g. the "ops" client of
+# scripts/run --mtls):
+#
+#   IDENTITYD_TARGET=identityd.corp:50051 IDENTITYD_CA_FILE=ca.pem \
+#   IDENTITYD_CERT_FILE=ops.pem IDENTITYD_KEY_FILE=ops.key ruby example.rb [APP_ID [EMAIL]]
+#
+# Plain text, only against a development identityd (scripts/run, which starts it
+# with --insecure_loopback):
+#
+#   IDENTITYD_TARGET=127.0.0.1:50051 IDENTITYD_INSECURE=1 ruby example.rb [APP_ID [EMAIL]]
+#
+# With neither, it stops and says what to set: it never falls back to plain text.
 #
 # APP_ID defaults to demo-widget (the widget scripts/run configures), EMAIL to
 # jane@example.com. The rotation step registers (or rotates) the JWT secret of
@@ -22,7 +34,12 @@ def describe(err)
   case err
   when GRPC::InvalidArgument then "bad request (fix the input): #{name}: #{err.details}"
   when GRPC::NotFound, GRPC::FailedPrecondition then "widget not set up for this call: #{name}: #{err.details}"
-  when GRPC::Unavailable, GRPC::DeadlineExceeded then "identityd unreachable (retry later): #{name}: #{err.details}"
+  # Also how a refused TLS handshake surfaces: the server does not trust this
+  # client's certificate (or got none, or plain text).
+  when GRPC::Unavailable
+    "identityd unreachable, or it refused this client's certificate " \
+      "(check #{IdentitydClient::TLS_FILE_VARS.join(', ')}): #{name}: #{err.details}"
+  when GRPC::DeadlineExceeded then "identityd unreachable (retry later): #{name}: #{err.details}"
   else "#{name}: #{err.details}"
   end
 end
@@ -30,7 +47,14 @@ end
 def main(args)
   app_id = args[0] || "demo-widget"
   email = args[1] || "jane@example.com"
-  stub = IdentitydClient.stub(ENV.fetch("IDENTITYD_TARGET", "127.0.0.1:50051"))
+  begin
+    # IdentitydClient.stub(target, ca_file:, cert_file:, key_file:) for mutual
+    # TLS, insecure_stub(target) for plain text: chosen from the environment.
+    stub = IdentitydClient.stub_from_env
+  rescue ArgumentError, SystemCallError => e
+    warn "example: #{e.message}"
+    return 2
+  end
   begin
     # 1. The HMAC email hash, for the widget's `email_hash`.
     hash = stub.issue_email_hash(

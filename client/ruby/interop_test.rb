@@ -1,10 +1,14 @@
 # Checks, against a real identityd, that the Ruby client gets proofs that
 # Ruby's own libraries accept: the email hash equals the vendor's Ruby snippet
 # (OpenSSL::HMAC with the hex-decoded key), the JWT verifies with the jwt gem
-# (Debian's ruby-jwt), and errors arrive as GRPC::BadStatus subclasses.
+# (Debian's ruby-jwt), and errors arrive as GRPC::BadStatus subclasses. Every
+# call goes over mutual TLS, as to a production identityd; clients without an
+# acceptable certificate are refused at once (GRPC::Unavailable), not left
+# waiting; plain text (IDENTITYD_INSECURE=1) reaches a development identityd.
 #
-# ctest runs it (test interop.ruby) through tests/support/run_with_identityd.py,
-# which starts the server and sets the IDENTITYD_* variables read here.
+# ctest runs it (test interop.ruby) through tests/support/run_with_identityd.py
+# --mtls, which starts the server with the development PKI and sets the
+# IDENTITYD_* variables read here.
 
 $LOAD_PATH.unshift(File.join(__dir__, "lib"))
 require "digest"
@@ -17,6 +21,8 @@ require "rbconfig"
 require "identityd_client"
 
 CALL_TIMEOUT_S = 10
+# A refused handshake ends a call at once; half the deadline is far from it.
+REFUSAL_WITHIN_S = CALL_TIMEOUT_S / 2.0
 
 # Emails hashed and signed exactly as given (Unicode, quotes, SHA-256 padding
 # boundaries, 254 bytes): the list every suite shares with the C++ vectors.
@@ -54,7 +60,8 @@ end
 
 class InteropTest < Minitest::Test
   def setup
-    @stub = IdentitydClient.stub(env("IDENTITYD_TARGET"))
+    @stub = IdentitydClient.stub(env("IDENTITYD_TARGET"), ca_file: env("IDENTITYD_CA_FILE"),
+                                 cert_file: env("IDENTITYD_CERT_FILE"), key_file: env("IDENTITYD_KEY_FILE"))
     @app_id = env("IDENTITYD_APP_ID")
   end
 
@@ -172,13 +179,63 @@ class InteropTest < Minitest::Test
     end
   end
 
+  # A call from +stub+ fails the TLS handshake: GRPC::Unavailable, long before
+  # its deadline.
+  def assert_refused(stub)
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    assert_raises(GRPC::Unavailable) do
+      stub.issue_email_hash(Identity::V1::IssueEmailHashRequest.new(app_id: @app_id, email: "a@b.co"),
+                            deadline: Time.now + CALL_TIMEOUT_S)
+    end
+    assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - started, :<, REFUSAL_WITHIN_S
+  end
+
+  def test_client_without_certificate_is_refused
+    trusts_the_server_only = GRPC::Core::ChannelCredentials.new(File.read(env("IDENTITYD_CA_FILE")))
+    assert_refused(Identity::V1::IdentityService::Stub.new(env("IDENTITYD_TARGET"), trusts_the_server_only))
+  end
+
+  def test_client_with_certificate_from_another_ca_is_refused
+    assert_refused(IdentitydClient.stub(env("IDENTITYD_TARGET"), ca_file: env("IDENTITYD_CA_FILE"),
+                                        cert_file: env("IDENTITYD_FOREIGN_CERT_FILE"),
+                                        key_file: env("IDENTITYD_FOREIGN_KEY_FILE")))
+  end
+
+  def test_plain_text_client_is_refused
+    assert_refused(IdentitydClient.insecure_stub(env("IDENTITYD_TARGET")))
+  end
+
+  def test_plain_text_to_a_development_identityd
+    plain = IdentitydClient.stub_from_env(
+      "IDENTITYD_TARGET" => env("IDENTITYD_INSECURE_TARGET"), "IDENTITYD_INSECURE" => "1")
+    reply = plain.issue_email_hash(
+      Identity::V1::IssueEmailHashRequest.new(app_id: @app_id, email: "jane@example.com"),
+      deadline: Time.now + CALL_TIMEOUT_S)
+    assert_equal sign_message_with_hmac("jane@example.com", read_secret("IDENTITYD_EMAIL_HASH_SECRET_FILE")),
+                 reply.email_hash
+  end
+
+  def run_example(env)
+    Open3.capture3(env, RbConfig.ruby, File.join(__dir__, "example.rb"), @app_id, "jane@example.com")
+  end
+
   # example.rb, the program the README shows, works against the same server.
   def test_example_program
-    out, err, status = Open3.capture3(RbConfig.ruby, File.join(__dir__, "example.rb"),
-                                      @app_id, "jane@example.com")
+    out, err, status = run_example({})
     assert status.success?, err
     ["email_hash: ", "jwt: ", "rotated ", "unknown widget: NOT_FOUND"].each do |want|
       assert_includes out, want
     end
+  end
+
+  # Without the TLS files and without IDENTITYD_INSECURE=1, example.rb stops and
+  # says what to set: it never falls back to plain text.
+  def test_example_never_falls_back_to_plain_text
+    unset = (IdentitydClient::TLS_FILE_VARS + [IdentitydClient::INSECURE_VAR]).to_h { |name| [name, nil] }
+    out, err, status = run_example(unset)
+    refute status.success?
+    refute_includes out, "email_hash"
+    assert_includes err, "IDENTITYD_CA_FILE"
+    assert_includes err, "IDENTITYD_INSECURE=1"
   end
 end

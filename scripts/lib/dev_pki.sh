@@ -6,6 +6,7 @@
 #
 #   scripts/lib/dev_pki.sh DIR          # CA, server, ops and service clients
 #   scripts/lib/dev_pki.sh DIR --test   # plus the certificates the tests attack with
+#   scripts/lib/dev_pki.sh DIR --foreign   # plus only foreign-ca and foreign (below)
 #   scripts/lib/dev_pki.sh DIR --renew-server   # a new server key and certificate
 #
 # --renew-server re-issues server.pem and server.key from DIR's CA (a new key,
@@ -19,8 +20,9 @@
 #   server.pem, server.key     identityd: SAN IP:127.0.0.1, IP:::1, DNS:localhost
 #   ops.pem, ops.key           principal spiffe://identityd.test/ops/alice (URI SAN)
 #   service.pem, service.key   principal spiffe://identityd.test/ns/billing/sa/api
-# With --test, also:
+# With --foreign or --test, also:
 #   foreign-ca.pem, foreign.pem/.key  an "ops" client signed by another CA
+# With --test, also:
 #   expired.pem, expired.key          signed by ca.pem, valid 2020-01-01..2020-01-02
 #   dns.pem, dns.key                  DNS SAN only: billing.identityd.test
 #   cn.pem, cn.key                    no SAN, subject CN "cn-only-client"
@@ -95,6 +97,14 @@ EOF
   rm -rf "$work"
 }
 
+# The "ops" client's principal on a certificate from another CA: what a client
+# that trusts the wrong CA presents (the interop tests' refused caller).
+_pki_foreign() {  # DIR
+  _pki_ca "$1" foreign-ca "some other CA"
+  _pki_leaf "$1" foreign-ca foreign "ops-mallory" 825 \
+    $'subjectAltName=URI:spiffe://identityd.test/ops/alice\nextendedKeyUsage=clientAuth'
+}
+
 _PKI_SERVER_EXT=$'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth'
 
 renew_dev_server() {  # DIR
@@ -115,10 +125,8 @@ make_dev_pki() {  # DIR [--test]
     $'subjectAltName=URI:spiffe://identityd.test/ops/alice\nextendedKeyUsage=clientAuth'
   _pki_leaf "$dir" ca service "billing-api" 825 \
     $'subjectAltName=URI:spiffe://identityd.test/ns/billing/sa/api\nextendedKeyUsage=clientAuth'
+  case "$extras" in --test | --foreign) _pki_foreign "$dir" ;; esac
   [ "$extras" = "--test" ] || return 0
-  _pki_ca "$dir" foreign-ca "some other CA"
-  _pki_leaf "$dir" foreign-ca foreign "ops-mallory" 825 \
-    $'subjectAltName=URI:spiffe://identityd.test/ops/alice\nextendedKeyUsage=clientAuth'
   _pki_expired "$dir"
   _pki_leaf "$dir" ca dns "dns-client" 825 \
     $'subjectAltName=DNS:billing.identityd.test\nextendedKeyUsage=clientAuth'
@@ -143,7 +151,7 @@ make_dev_pki() {  # DIR [--test]
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    echo "usage: $0 DIR [--test | --renew-server]" >&2
+    echo "usage: $0 DIR [--test | --foreign | --renew-server]" >&2
     exit 2
   fi
   if [ "${2:-}" = "--renew-server" ]; then

@@ -33,7 +33,8 @@ build_sanitized() {
     -DIDENTITYD_TSAN=OFF
 }
 
-# Runs ctest in $SANITIZE_BUILD_DIR (extra arguments go to ctest). Fails if a
+# Runs ctest in $SANITIZE_BUILD_DIR (extra arguments go to ctest; run_ctest,
+# scripts/lib/ctest_run.sh). Fails if a
 # test failed or any process wrote a sanitizer report, and prints the reports.
 test_sanitized() {
   rm -rf "$SANITIZER_REPORT_DIR"
@@ -45,18 +46,17 @@ test_sanitized() {
   local common="halt_on_error=1:log_path=$SANITIZER_REPORT_DIR/report:log_exe_name=1"
   local status=0
   log "Running the C++ suites under AddressSanitizer + UBSan"
-  (
-    cd "$SANITIZE_BUILD_DIR"
-    local asan="detect_leaks=1:detect_stack_use_after_return=1"
-    asan+=":check_initialization_order=1:strict_init_order=1"
-    export ASAN_OPTIONS="$common:$asan"
-    export UBSAN_OPTIONS="$common:print_stacktrace=1"
-    # Leaks inside Debian's libraries only, each with its upstream issue.
-    # print_suppressions=0: else the list of suppressions used would land in
-    # the report folder too.
-    export LSAN_OPTIONS="suppressions=$REPO_ROOT/tests/lsan_suppressions.txt:print_suppressions=0"
-    ctest --output-on-failure --timeout 600 -j "$(nproc)" -LE "$SANITIZE_EXCLUDED_LABELS" "$@"
-  ) || status=$?
+  local asan="detect_leaks=1:detect_stack_use_after_return=1"
+  asan+=":check_initialization_order=1:strict_init_order=1"
+  # local -x: exported to the tests, gone when this function returns.
+  local -x ASAN_OPTIONS="$common:$asan"
+  local -x UBSAN_OPTIONS="$common:print_stacktrace=1"
+  # Leaks inside Debian's libraries only, each with its upstream issue.
+  # print_suppressions=0: else the list of suppressions used would land in
+  # the report folder too.
+  local -x LSAN_OPTIONS="suppressions=$REPO_ROOT/tests/lsan_suppressions.txt:print_suppressions=0"
+  # A report from a first, failed attempt still fails the run (below).
+  run_ctest "sanitizers" "$SANITIZE_BUILD_DIR" -LE "$SANITIZE_EXCLUDED_LABELS" "$@" || status=$?
   local reports=() report
   mapfile -t reports < <(find "$SANITIZER_REPORT_DIR" -type f | sort)
   if [ "${#reports[@]}" -gt 0 ]; then
@@ -65,6 +65,7 @@ test_sanitized() {
       cat "$report" >&2
     done
     log "Sanitizer reports: ${#reports[@]} (above; kept in $SANITIZER_REPORT_DIR)"
+    TEST_SUMMARY+=("sanitizers: FAILED: ${#reports[@]} sanitizer report(s) in $SANITIZER_REPORT_DIR")
     status=1
   fi
   return "$status"

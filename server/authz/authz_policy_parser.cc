@@ -107,8 +107,7 @@ absl::StatusOr<AuthzRule> ParseRule(const Json& j, const std::string& path) {
     const std::optional<Rpc> rpc = RpcFromName(name);
     if (!rpc.has_value()) {
       return Error(absl::StrCat(rpcs_path, "[", i, "]"),
-                   absl::StrCat("unknown RPC \"", name,
-                                "\" (IssueEmailHash, IssueWidgetToken, RotateSecret or *)"));
+                   absl::StrCat("unknown RPC \"", name, "\" (one of ", AllRpcNames(), ", or *)"));
     }
     rule.rpcs[static_cast<std::size_t>(*rpc)] = true;
   }

@@ -1,5 +1,8 @@
 #include "server/authz/rpc.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace identity::authz {
 
 absl::string_view RpcName(Rpc rpc) {
@@ -16,6 +19,11 @@ absl::string_view RpcName(Rpc rpc) {
       return "ListWidgets";
   }
   return "unknown";
+}
+
+std::string AllRpcNames() {
+  return absl::StrJoin(kAllRpcs, ", ",
+                       [](std::string* out, Rpc rpc) { absl::StrAppend(out, RpcName(rpc)); });
 }
 
 std::optional<Rpc> RpcFromName(absl::string_view name) {

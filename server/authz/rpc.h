@@ -3,6 +3,7 @@
 
 #include <array>
 #include <optional>
+#include <string>
 
 #include "absl/strings/string_view.h"
 
@@ -28,6 +29,10 @@ inline constexpr char kEveryAppId[] = "*";
 
 // The RPC's method name as in the proto, e.g. "RotateSecret".
 absl::string_view RpcName(Rpc rpc);
+
+// Every RPC's name, comma-separated in declaration order, for messages that
+// list what is accepted: "IssueEmailHash, IssueWidgetToken, ...".
+std::string AllRpcNames();
 
 // The Rpc named `name` (a method name as RpcName returns), if any.
 std::optional<Rpc> RpcFromName(absl::string_view name);

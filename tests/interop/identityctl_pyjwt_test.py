@@ -4,7 +4,9 @@
 Tokens are verified by PyJWT (Debian's python3-jwt) with audience = app_id and
 exp/iat required; email hashes are recomputed with the vendor's own Python
 snippet (seed/identity-verification.md). Proofs are obtained with identityctl
---output=json, so this also checks the CLI's JSON output.
+--output=json, so this also checks the CLI's JSON output. identityctl (the C++
+client, ClientOptions::MutualTls) calls over mutual TLS as an operator, as to a
+production identityd: ctest runs this through run_with_identityd.py --mtls.
 """
 
 import hashlib
@@ -34,9 +36,16 @@ def sign_message_with_hmac(message, secret):
     return signature
 
 
-def identityctl(*args, stdin=None):
+# identityctl's mutual TLS flags: the CA, and the client's certificate and key.
+MTLS_FLAGS = ["--ca=" + os.environ["IDENTITYD_CA_FILE"], "--cert=" + os.environ["IDENTITYD_CERT_FILE"],
+              "--key=" + os.environ["IDENTITYD_KEY_FILE"]]
+
+
+def identityctl(*args, stdin=None, connection=None):
+    """Runs identityctl with `connection` flags (default: MTLS_FLAGS) and args."""
     proc = subprocess.run(
-        [IDENTITYCTL, "--target=" + TARGET, "--insecure", "--output=json", *args],
+        [IDENTITYCTL, "--target=" + TARGET,
+         *(MTLS_FLAGS if connection is None else connection), "--output=json", *args],
         input=stdin, capture_output=True, text=True, timeout=30, check=False)
     return proc
 
@@ -166,6 +175,45 @@ class ErrorTest(unittest.TestCase):
                 self.assertEqual(proc.returncode, 1)
                 self.assertIn(expected, proc.stderr)
                 self.assertEqual(proc.stdout, "")
+
+
+class RefusedClientTest(unittest.TestCase):
+    """Clients the server does not accept fail at once with a clear error."""
+
+    def assert_refused(self, connection):
+        started = time.monotonic()
+        proc = identityctl("--timeout=20s", "hash", APP_ID, "a@b.co", connection=connection)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("UNAVAILABLE", proc.stderr)
+        self.assertIn("or it refused this connection", proc.stderr)  # and what to check
+        self.assertEqual(proc.stdout, "")
+        # A refused handshake ends the call long before its deadline.
+        self.assertLess(time.monotonic() - started, 10)
+
+    def test_certificate_from_another_ca_is_refused(self):
+        self.assert_refused([MTLS_FLAGS[0], "--cert=" + os.environ["IDENTITYD_FOREIGN_CERT_FILE"],
+                             "--key=" + os.environ["IDENTITYD_FOREIGN_KEY_FILE"]])
+
+    def test_plain_text_is_refused(self):
+        self.assert_refused(["--insecure"])
+
+    def test_no_certificate_is_a_usage_error(self):
+        proc = identityctl("hash", APP_ID, "a@b.co", connection=MTLS_FLAGS[:1])
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("pass --ca, --cert and --key", proc.stderr)
+
+
+class PlainTextTest(unittest.TestCase):
+    """--insecure reaches an identityd started with --insecure_loopback (development)."""
+
+    def test_plain_text_reaches_a_development_identityd(self):
+        proc = subprocess.run(
+            [IDENTITYCTL, "--target=" + os.environ["IDENTITYD_INSECURE_TARGET"], "--insecure",
+             "--output=json", "hash", APP_ID, "jane@example.com"],
+            capture_output=True, text=True, timeout=30, check=False)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(json.loads(proc.stdout)["email_hash"], sign_message_with_hmac(
+            "jane@example.com", read_secret("IDENTITYD_EMAIL_HASH_SECRET_FILE")))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,22 @@
 // Package interop_test checks, against a real identityd, that the Go client
 // gets proofs Go's own libraries accept: the email hash equals the vendor's Go
 // snippet (crypto/hmac with hex.DecodeString), the JWT verifies with
-// golang-jwt/jwt/v5, and errors arrive as gRPC status codes.
+// golang-jwt/jwt/v5, and errors arrive as gRPC status codes. Every call goes
+// over mutual TLS, as to a production identityd; clients without an acceptable
+// certificate are refused at once (codes.Unavailable), not left waiting; plain
+// text (IDENTITYD_INSECURE=1) reaches a development identityd.
 //
-// ctest runs it (test interop.go) through tests/support/run_with_identityd.py,
-// which starts the server and sets the IDENTITYD_* variables read here.
+// ctest runs it (test interop.go) through tests/support/run_with_identityd.py
+// --mtls, which starts the server with the development PKI and sets the
+// IDENTITYD_* variables read here.
 package interop_test
 
 import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -24,7 +30,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -106,10 +114,23 @@ func testEmails(t *testing.T) []string {
 
 func client(t *testing.T) identityv1.IdentityServiceClient {
 	t.Helper()
-	conn, err := identityclient.Dial(env(t, "IDENTITYD_TARGET"))
+	return clientWith(t, identityclient.TLSFiles{
+		CAFile:   env(t, "IDENTITYD_CA_FILE"),
+		CertFile: env(t, "IDENTITYD_CERT_FILE"),
+		KeyFile:  env(t, "IDENTITYD_KEY_FILE"),
+	})
+}
+
+func clientWith(t *testing.T, files identityclient.TLSFiles) identityv1.IdentityServiceClient {
+	t.Helper()
+	conn, err := identityclient.Dial(env(t, "IDENTITYD_TARGET"), files)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
+	return closeWithTest(t, conn)
+}
+
+func closeWithTest(t *testing.T, conn *grpc.ClientConn) identityv1.IdentityServiceClient {
 	t.Cleanup(func() { conn.Close() })
 	return identityv1.NewIdentityServiceClient(conn)
 }
@@ -369,6 +390,76 @@ func TestErrorsSurfaceAsStatusCodes(t *testing.T) {
 	}
 }
 
+// assertRefused checks that a call from c fails the TLS handshake: Unavailable,
+// long before the call's deadline.
+func assertRefused(t *testing.T, c identityv1.IdentityServiceClient) {
+	t.Helper()
+	started := time.Now()
+	_, err := c.IssueEmailHash(callCtx(t), &identityv1.IssueEmailHashRequest{
+		AppId: env(t, "IDENTITYD_APP_ID"), Email: "a@b.co"})
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("err = %v, want Unavailable", err)
+	}
+	if elapsed := time.Since(started); elapsed > callTimeout/2 {
+		t.Errorf("refusal took %v: a refused handshake should end the call at once", elapsed)
+	}
+	t.Logf("refused: %v", err)
+}
+
+func TestClientWithoutCertificateIsRefused(t *testing.T) {
+	caPEM, err := os.ReadFile(env(t, "IDENTITYD_CA_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(caPEM)
+	conn, err := grpc.NewClient(env(t, "IDENTITYD_TARGET"), grpc.WithTransportCredentials(
+		credentials.NewTLS(&tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertRefused(t, closeWithTest(t, conn))
+}
+
+func TestClientWithCertificateFromAnotherCAIsRefused(t *testing.T) {
+	assertRefused(t, clientWith(t, identityclient.TLSFiles{
+		CAFile:   env(t, "IDENTITYD_CA_FILE"),
+		CertFile: env(t, "IDENTITYD_FOREIGN_CERT_FILE"),
+		KeyFile:  env(t, "IDENTITYD_FOREIGN_KEY_FILE"),
+	}))
+}
+
+func TestPlainTextClientIsRefused(t *testing.T) {
+	conn, err := identityclient.DialInsecure(env(t, "IDENTITYD_TARGET"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertRefused(t, closeWithTest(t, conn))
+}
+
+// TestPlainTextToADevelopmentIdentityd: IDENTITYD_INSECURE=1 reaches an
+// identityd started with --insecure_loopback.
+func TestPlainTextToADevelopmentIdentityd(t *testing.T) {
+	t.Setenv(identityclient.TargetEnv, env(t, "IDENTITYD_INSECURE_TARGET"))
+	t.Setenv(identityclient.InsecureEnv, "1")
+	for _, name := range []string{identityclient.CAFileEnv, identityclient.CertFileEnv, identityclient.KeyFileEnv} {
+		t.Setenv(name, "")
+	}
+	conn, err := identityclient.DialFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := closeWithTest(t, conn).IssueEmailHash(callCtx(t), &identityv1.IssueEmailHashRequest{
+		AppId: env(t, "IDENTITYD_APP_ID"), Email: "jane@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := signMessageWithHMAC("jane@example.com", secret(t, "IDENTITYD_EMAIL_HASH_SECRET_FILE"))
+	if reply.GetEmailHash() != *want {
+		t.Errorf("email_hash = %q, want %q", reply.GetEmailHash(), *want)
+	}
+}
+
 // TestExampleProgram runs cmd/example, the program the README shows, against
 // the same server, so that the documented example keeps working.
 func TestExampleProgram(t *testing.T) {
@@ -389,6 +480,23 @@ func TestExampleProgram(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("example output lacks %q:\n%s", want, out)
 		}
+	}
+
+	// Without the TLS files and without IDENTITYD_INSECURE=1 it stops and says
+	// what to set: it never falls back to plain text.
+	cmd = exec.Command(bin, env(t, "IDENTITYD_APP_ID"))
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case identityclient.CAFileEnv, identityclient.CertFileEnv, identityclient.KeyFileEnv, identityclient.InsecureEnv:
+		default:
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	out, err = cmd.CombinedOutput()
+	if err == nil || strings.Contains(string(out), "email_hash") ||
+		!strings.Contains(string(out), "IDENTITYD_CA_FILE") || !strings.Contains(string(out), "IDENTITYD_INSECURE=1") {
+		t.Errorf("example without TLS files or IDENTITYD_INSECURE: err = %v, output:\n%s", err, out)
 	}
 }
 

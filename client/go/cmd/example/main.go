@@ -1,7 +1,20 @@
 // Command example calls identityd's three RPCs from Go, each with a deadline,
 // and shows how a caller tells the error statuses apart.
 //
-//	IDENTITYD_TARGET=127.0.0.1:50051 go run ./cmd/example [APP_ID [EMAIL]]
+// Mutual TLS, as a production identityd requires (the client's certificate
+// must be one the server's policy grants the calls below, e.g. the "ops"
+// client of scripts/run --mtls):
+//
+//	IDENTITYD_TARGET=identityd.corp:50051 IDENTITYD_CA_FILE=ca.pem \
+//	IDENTITYD_CERT_FILE=ops.pem IDENTITYD_KEY_FILE=ops.key go run ./cmd/example [APP_ID [EMAIL]]
+//
+// Plain text, only against a development identityd (scripts/run, which starts
+// it with --insecure_loopback):
+//
+//	IDENTITYD_TARGET=127.0.0.1:50051 IDENTITYD_INSECURE=1 go run ./cmd/example [APP_ID [EMAIL]]
+//
+// With neither, it stops and says what to set: it never falls back to plain
+// text.
 //
 // APP_ID defaults to demo-widget (the widget scripts/run configures), EMAIL to
 // jane@example.com. The rotation step registers (or rotates) the JWT secret of
@@ -36,7 +49,6 @@ func main() {
 }
 
 func run(args []string) error {
-	target := envOr("IDENTITYD_TARGET", "127.0.0.1:50051")
 	appID, email := "demo-widget", "jane@example.com"
 	if len(args) > 0 {
 		appID = args[0]
@@ -45,7 +57,9 @@ func run(args []string) error {
 		email = args[1]
 	}
 
-	conn, err := identityclient.Dial(target)
+	// identityclient.Dial(target, TLSFiles{...}) for mutual TLS,
+	// DialInsecure(target) for plain text: chosen from the environment.
+	conn, err := identityclient.DialFromEnv()
 	if err != nil {
 		return err
 	}
@@ -112,18 +126,17 @@ func describe(call string, err error) error {
 		return fmt.Errorf("%s: bad request (fix the input): %s", call, st.Message())
 	case codes.NotFound, codes.FailedPrecondition:
 		return fmt.Errorf("%s: widget not set up for this call: %s: %s", call, st.Code(), st.Message())
-	case codes.Unavailable, codes.DeadlineExceeded:
+	case codes.Unavailable:
+		// Also how a refused TLS handshake surfaces: the server does not trust
+		// this client's certificate (or got none, or plain text).
+		return fmt.Errorf("%s: identityd unreachable, or it refused this client's certificate "+
+			"(check %s, %s, %s): %s", call, identityclient.CAFileEnv, identityclient.CertFileEnv,
+			identityclient.KeyFileEnv, st.Message())
+	case codes.DeadlineExceeded:
 		return fmt.Errorf("%s: identityd unreachable (retry later): %s: %s", call, st.Code(), st.Message())
 	default:
 		return errors.New(call + ": " + st.Code().String() + ": " + st.Message())
 	}
-}
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
 }
 
 func ptr[T any](v T) *T { return &v }

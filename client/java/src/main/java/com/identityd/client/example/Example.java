@@ -14,17 +14,36 @@ import com.identityd.identity.v1.SecretKind;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Calls identityd's three RPCs from Java, each with a deadline, and shows how a
  * caller tells the error statuses apart.
  *
+ * <p>Mutual TLS, as a production identityd requires (the client's certificate
+ * must be one the server's policy grants the calls below, e.g. the "ops" client
+ * of scripts/run --mtls):
+ *
  * <pre>
- * IDENTITYD_TARGET=127.0.0.1:50051 java -cp ... com.identityd.client.example.Example [APP_ID [EMAIL]]
+ * IDENTITYD_TARGET=identityd.corp:50051 IDENTITYD_CA_FILE=ca.pem \
+ * IDENTITYD_CERT_FILE=ops.pem IDENTITYD_KEY_FILE=ops.key \
+ * java -cp ... com.identityd.client.example.Example [APP_ID [EMAIL]]
  * </pre>
+ *
+ * <p>Plain text, only against a development identityd (scripts/run, which starts
+ * it with --insecure_loopback):
+ *
+ * <pre>
+ * IDENTITYD_TARGET=127.0.0.1:50051 IDENTITYD_INSECURE=1 \
+ * java -cp ... com.identityd.client.example.Example [APP_ID [EMAIL]]
+ * </pre>
+ *
+ * <p>With neither, it stops and says what to set: it never falls back to plain
+ * text.
  *
  * <p>APP_ID defaults to demo-widget (the widget scripts/run configures), EMAIL to
  * jane@example.com. The rotation step registers (or rotates) the JWT secret of
@@ -39,16 +58,26 @@ public final class Example {
   private Example() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    System.exit(run(args, System.getenv(), System.out, System.err));
   }
 
-  /** Runs the example; returns the process exit status (0 on success). */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    String target = System.getenv().getOrDefault("IDENTITYD_TARGET", "127.0.0.1:50051");
+  /**
+   * Runs the example with the environment {@code env}; returns the process exit
+   * status (0 on success).
+   */
+  public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
     String appId = args.length > 0 ? args[0] : "demo-widget";
     String email = args.length > 1 ? args[1] : "jane@example.com";
 
-    ManagedChannel channel = IdentityChannels.forTarget(target);
+    ManagedChannel channel;
+    try {
+      // IdentityChannels.mutualTls(target, ca, cert, key) for mutual TLS,
+      // insecure(target) for plain text: chosen from the environment.
+      channel = IdentityChannels.fromEnvironment(env);
+    } catch (IllegalArgumentException | IOException e) {
+      err.println("example: " + e.getMessage());
+      return 2;
+    }
     try {
       IdentityServiceBlockingStub stub = IdentityServiceGrpc.newBlockingStub(channel);
 
@@ -119,6 +148,10 @@ public final class Example {
       case FAILED_PRECONDITION:
         return "widget not set up for this call: " + status;
       case UNAVAILABLE:
+        // Also how a refused TLS handshake surfaces: the server does not trust
+        // this client's certificate (or got none, or plain text).
+        return "identityd unreachable, or it refused this client's certificate (check "
+            + String.join(", ", IdentityChannels.TLS_FILE_VARS) + "): " + status;
       case DEADLINE_EXCEEDED:
         return "identityd unreachable (retry later): " + status;
       default:

@@ -23,9 +23,12 @@ import com.identityd.identity.v1.IssueWidgetTokenResponse;
 import com.identityd.identity.v1.RotateSecretRequest;
 import com.identityd.identity.v1.RotateSecretResponse;
 import com.identityd.identity.v1.SecretKind;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -52,11 +56,14 @@ import org.junit.jupiter.api.Test;
  * Checks, against a real identityd, that the Java client gets proofs Java's own
  * libraries accept: the email hash equals the vendor's recipe with
  * {@code javax.crypto.Mac} and the hex-decoded key, the JWT verifies with
- * com.auth0:java-jwt, and errors arrive as {@link Status.Code} values.
+ * com.auth0:java-jwt, and errors arrive as {@link Status.Code} values. Every
+ * call goes over mutual TLS, as to a production identityd; clients without an
+ * acceptable certificate are refused at once ({@code UNAVAILABLE}), not left
+ * waiting; plain text (IDENTITYD_INSECURE=1) reaches a development identityd.
  *
  * <p>ctest runs it (test interop.java) with the JUnit Console Launcher and
- * tests/support/run_with_identityd.py, which starts the server and sets the
- * IDENTITYD_* variables read here.
+ * tests/support/run_with_identityd.py --mtls, which starts the server with the
+ * development PKI and sets the IDENTITYD_* variables read here.
  */
 class InteropTest {
   private static final long CALL_TIMEOUT_SECONDS = 10;
@@ -74,8 +81,9 @@ class InteropTest {
   private static String appId;
 
   @BeforeAll
-  static void connect() {
-    channel = IdentityChannels.forTarget(env("IDENTITYD_TARGET"));
+  static void connect() throws IOException {
+    channel = IdentityChannels.mutualTls(env("IDENTITYD_TARGET"), envPath("IDENTITYD_CA_FILE"),
+        envPath("IDENTITYD_CERT_FILE"), envPath("IDENTITYD_KEY_FILE"));
     appId = env("IDENTITYD_APP_ID");
     try {
       ObjectMapper json = new ObjectMapper();
@@ -99,6 +107,10 @@ class InteropTest {
               + " (ctest -R interop.java)");
     }
     return value;
+  }
+
+  private static Path envPath(String name) {
+    return Path.of(env(name));
   }
 
   private static String readSecret(String fileVar) throws IOException {
@@ -272,6 +284,65 @@ class InteropTest {
     assertTrue(description.startsWith(field), description);
   }
 
+  /** A call on {@code refused} fails the TLS handshake: UNAVAILABLE, long before its deadline. */
+  private static void assertRefused(ManagedChannel refused) throws InterruptedException {
+    try {
+      long started = System.nanoTime();
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  IdentityServiceGrpc.newBlockingStub(refused)
+                      .withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                      .issueEmailHash(
+                          IssueEmailHashRequest.newBuilder().setAppId(appId).setEmail("a@b.co").build()));
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+      long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertTrue(elapsedMillis < CALL_TIMEOUT_SECONDS * 1000 / 2, "refusal took " + elapsedMillis + " ms");
+    } finally {
+      refused.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void clientWithoutCertificateIsRefused() throws IOException, InterruptedException {
+    ChannelCredentials trustsTheServerOnly =
+        TlsChannelCredentials.newBuilder().trustManager(envPath("IDENTITYD_CA_FILE").toFile()).build();
+    assertRefused(Grpc.newChannelBuilder(env("IDENTITYD_TARGET"), trustsTheServerOnly).build());
+  }
+
+  @Test
+  void clientWithCertificateFromAnotherCaIsRefused() throws IOException, InterruptedException {
+    assertRefused(
+        IdentityChannels.mutualTls(env("IDENTITYD_TARGET"), envPath("IDENTITYD_CA_FILE"),
+            envPath("IDENTITYD_FOREIGN_CERT_FILE"), envPath("IDENTITYD_FOREIGN_KEY_FILE")));
+  }
+
+  @Test
+  void plainTextClientIsRefused() throws InterruptedException {
+    assertRefused(IdentityChannels.insecure(env("IDENTITYD_TARGET")));
+  }
+
+  /** IDENTITYD_INSECURE=1 reaches an identityd started with --insecure_loopback. */
+  @Test
+  void plainTextToADevelopmentIdentityd() throws Exception {
+    ManagedChannel plain =
+        IdentityChannels.fromEnvironment(
+            Map.of("IDENTITYD_TARGET", env("IDENTITYD_INSECURE_TARGET"), "IDENTITYD_INSECURE", "1"));
+    try {
+      IssueEmailHashResponse reply =
+          IdentityServiceGrpc.newBlockingStub(plain)
+              .withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .issueEmailHash(
+                  IssueEmailHashRequest.newBuilder().setAppId(appId).setEmail("jane@example.com").build());
+      assertEquals(
+          vendorEmailHash("jane@example.com", readSecret("IDENTITYD_EMAIL_HASH_SECRET_FILE")),
+          reply.getEmailHash());
+    } finally {
+      plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
   /** Example, the program the README shows, works against the same server. */
   @Test
   void exampleProgram() {
@@ -280,6 +351,7 @@ class InteropTest {
     int status =
         Example.run(
             new String[] {appId, "jane@example.com"},
+            System.getenv(),
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
     String stdout = out.toString(StandardCharsets.UTF_8);
@@ -289,5 +361,28 @@ class InteropTest {
     for (String want : List.of("email_hash: ", "jwt: ", "rotated ", "unknown widget: NOT_FOUND")) {
       assertTrue(stdout.contains(want), "example output lacks " + want + ":\n" + stdout);
     }
+  }
+
+  /**
+   * Without the TLS files and without IDENTITYD_INSECURE=1, Example stops and
+   * says what to set: it never falls back to plain text.
+   */
+  @Test
+  void exampleNeverFallsBackToPlainText() {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    IdentityChannels.TLS_FILE_VARS.forEach(env::remove);
+    env.remove(IdentityChannels.INSECURE_VAR);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        Example.run(
+            new String[] {appId},
+            env,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    String stderr = err.toString(StandardCharsets.UTF_8);
+    assertTrue(status != 0, "exit status " + status);
+    assertTrue(out.toString(StandardCharsets.UTF_8).isEmpty(), out.toString(StandardCharsets.UTF_8));
+    assertTrue(stderr.contains("IDENTITYD_CA_FILE") && stderr.contains("IDENTITYD_INSECURE=1"), stderr);
   }
 }
