@@ -13,8 +13,9 @@
 #      shell nor perl nor dpkg is needed or shipped. The steps after it do the
 #      two things the maintainer scripts would have done that matter here (the
 #      dynamic linker's cache, the CA bundle) and drop documentation (not the
-#      copyright files), device nodes (the runtime makes /dev) and apt's state. Cached in DIR/cache under a key made of
-#      the package list, suite, mirror and this script: a second build reuses it.
+#      copyright files), device nodes (the runtime makes /dev) and apt's
+#      state. Cached in DIR/cache under a key made of the package list, suite,
+#      mirror and this script: a second build reuses it.
 #   2. identityd: /usr/bin/identityd, /usr/bin/identityctl, the user and group
 #      identityd (10001:10001) in /etc/passwd and /etc/group, its state folder
 #      /var/lib/identityd (0700, owned by it), /etc/identityd for mounted files,
@@ -70,7 +71,8 @@ if [ -z "$VERSION" ]; then
   VERSION="$(git -C "$REPO_ROOT" describe --tags --always --dirty 2>/dev/null || echo unknown)"
 fi
 REVISION="$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
-export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$REPO_ROOT" log -1 --format=%ct 2>/dev/null || echo 0)}"
+LAST_COMMIT_TIME="$(git -C "$REPO_ROOT" log -1 --format=%ct 2>/dev/null || echo 0)"
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$LAST_COMMIT_TIME}"
 CREATED="$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
 
 # The Debian packages that hold the shared libraries (and the dynamic linker)
@@ -127,7 +129,8 @@ else
       done | sort > "'"$BASE_PACKAGES.tmp"'"' \
     "$SUITE" "$rootfs" "$MIRROR"
   ldconfig -r "$rootfs"
-  cat "$rootfs"/usr/share/ca-certificates/mozilla/*.crt > "$rootfs/etc/ssl/certs/ca-certificates.crt"
+  cat "$rootfs"/usr/share/ca-certificates/mozilla/*.crt \
+    > "$rootfs/etc/ssl/certs/ca-certificates.crt"
   find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
   rm -rf "$rootfs"/usr/share/man "$rootfs"/usr/share/info "$rootfs"/usr/share/locale \
     "$rootfs"/usr/share/lintian "$rootfs"/var/lib/apt "$rootfs"/var/cache/* "$rootfs"/var/log/* \
@@ -200,7 +203,8 @@ umoci config --image "$OUT/oci:identityd:$VERSION" --created="$CREATED" \
   --config.workingdir=/ \
   --config.exposedports=50051/tcp --config.exposedports=8081/tcp \
   --config.label=org.opencontainers.image.title=identityd \
-  --config.label="org.opencontainers.image.description=Widget identity service (gRPC); Debian $SUITE packages, no shell" \
+  --config.label="org.opencontainers.image.description=Widget identity service (gRPC);\
+ Debian $SUITE packages, no shell" \
   --config.label="org.opencontainers.image.version=$VERSION" \
   --config.label="org.opencontainers.image.revision=$REVISION" \
   --config.label="org.opencontainers.image.created=$CREATED" \

@@ -73,7 +73,8 @@ class Bundle:
         `args` do. env: added to the image's environment. mounts: (host path,
         container path, read_only) bind mounts. user: (uid, gid) instead of the
         image's user; supplementary_groups: more groups (a pod's fsGroup).
-        netns_of: a running Container whose network namespace to join (as containers of one pod share theirs)."""
+        netns_of: a running Container whose network namespace to join (as the
+        containers of one pod share theirs)."""
         self._count += 1
         container_id = "%s-%d-%d" % (name, os.getpid(), self._count)
         config = json.loads(json.dumps(self.base_config))
