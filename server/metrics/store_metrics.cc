@@ -4,7 +4,8 @@ namespace identity::metrics {
 namespace {
 
 constexpr absl::string_view kStoreOpNames[kStoreOpCount] = {
-    "load_all", "create_widget", "compare_and_set", "get_widget", "list_widgets"};
+    "load_all", "create_widget", "compare_and_set", "get_widget", "list_widgets",
+    "current_version"};
 
 }  // namespace
 

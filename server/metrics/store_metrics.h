@@ -21,8 +21,9 @@ enum class StoreOp {
   kCompareAndSet,   // "compare_and_set"
   kGetWidget,       // "get_widget"
   kListWidgets,     // "list_widgets"
+  kCurrentVersion,  // "current_version" (a rotation's read of the current version)
 };
-inline constexpr std::size_t kStoreOpCount = 5;
+inline constexpr std::size_t kStoreOpCount = 6;
 
 // StoreMetrics is what the durable store reports, whatever its back end:
 // each operation's latency and failures (recorded for every back end by

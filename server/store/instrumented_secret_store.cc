@@ -54,6 +54,21 @@ absl::Status InstrumentedSecretStore::CompareAndSet(absl::string_view app_id,
                [&] { return inner_.CompareAndSet(app_id, expected_version, next); });
 }
 
+absl::Status InstrumentedSecretStore::CompareAndSetBefore(absl::string_view app_id,
+                                                          std::uint64_t expected_version,
+                                                          const StoredSecret& next,
+                                                          absl::Time deadline) {
+  return Timed(metrics_, metrics::StoreOp::kCompareAndSet, [&] {
+    return inner_.CompareAndSetBefore(app_id, expected_version, next, deadline);
+  });
+}
+
+absl::StatusOr<std::uint64_t> InstrumentedSecretStore::CurrentVersion(
+    absl::string_view app_id, keyring::SecretKind kind, absl::Time deadline) const {
+  return Timed(metrics_, metrics::StoreOp::kCurrentVersion,
+               [&] { return inner_.CurrentVersion(app_id, kind, deadline); });
+}
+
 absl::StatusOr<WidgetInfo> InstrumentedSecretStore::GetWidget(absl::string_view app_id) const {
   return Timed(metrics_, metrics::StoreOp::kGetWidget, [&] { return inner_.GetWidget(app_id); });
 }

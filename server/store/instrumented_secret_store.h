@@ -12,7 +12,9 @@ namespace identity::store {
 //
 //   InstrumentedSecretStore store(embedded_store, store_metrics);
 //
-// `inner` and `metrics` must outlive it.
+// `inner` and `metrics` must outlive it. It overrides every virtual of
+// SecretStore: a default left in place would bypass the inner store's own
+// (the etcd store's deadlines, its linearizable read).
 class InstrumentedSecretStore final : public SecretStore {
  public:
   InstrumentedSecretStore(SecretStore& inner, metrics::StoreMetrics& metrics)
@@ -22,6 +24,10 @@ class InstrumentedSecretStore final : public SecretStore {
   absl::Status CreateWidget(const StoredWidget& widget) override;
   absl::Status CompareAndSet(absl::string_view app_id, std::uint64_t expected_version,
                              const StoredSecret& next) override;
+  absl::Status CompareAndSetBefore(absl::string_view app_id, std::uint64_t expected_version,
+                                   const StoredSecret& next, absl::Time deadline) override;
+  absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view app_id, keyring::SecretKind kind,
+                                               absl::Time deadline) const override;
   absl::StatusOr<WidgetInfo> GetWidget(absl::string_view app_id) const override;
   absl::StatusOr<std::vector<WidgetInfo>> ListWidgets(absl::string_view start_after,
                                                       std::size_t limit) const override;
