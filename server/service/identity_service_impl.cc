@@ -223,6 +223,14 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
       call.Finish((this->*serve)(call.context(), call.request(), call.response()));
     };
   };
+  // A method served to the end on reader_worker_ (see the class comment).
+  const auto serve_on_reader = [this](Inline serve) {
+    return [this, serve](RawUnaryCall& call) {
+      reader_worker_.Post([this, serve, &call] {
+        call.Finish((this->*serve)(call.context(), call.request(), call.response()));
+      });
+    };
+  };
   using Responder = grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>;
   issue_email_hash_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
                               grpc::ServerCompletionQueue* cq, void* tag) {
@@ -238,12 +246,12 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
                         grpc::ServerCompletionQueue* cq, void* tag) {
                    RequestGetWidget(c, r, w, cq, cq, tag);
                  },
-                 serve_inline(&IdentityServiceImpl::ServeGetWidget)};
+                 serve_on_reader(&IdentityServiceImpl::ServeGetWidget)};
   list_widgets_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
                           grpc::ServerCompletionQueue* cq, void* tag) {
                      RequestListWidgets(c, r, w, cq, cq, tag);
                    },
-                   serve_inline(&IdentityServiceImpl::ServeListWidgets)};
+                   serve_on_reader(&IdentityServiceImpl::ServeListWidgets)};
   rotate_secret_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
                            grpc::ServerCompletionQueue* cq, void* tag) {
                       RequestRotateSecret(c, r, w, cq, cq, tag);

@@ -74,7 +74,10 @@ inline constexpr char kRetryAfterMsTrailer[] = "retry-after-ms";
 // serving thread, and every issue call queued on it, for as long. So its
 // handler admits the caller (identity, rate limit) and hands the call to a
 // worker thread of its own (rotator_worker_), which finishes the call when the
-// rotation is durable; issue calls never wait for a disk.
+// rotation is durable; issue calls never wait for a disk. GetWidget and
+// ListWidgets run on another worker (reader_worker_): on the etcd store they
+// are linearizable reads that may wait for etcd (up to a second when it has
+// no leader), which inline would stall the issue calls behind them.
 class IdentityServiceImpl final : public RawService {
  public:
   using Clock = std::function<absl::Time()>;
@@ -167,8 +170,9 @@ class IdentityServiceImpl final : public RawService {
   // How ServeFrom asks for and serves each method's calls.
   RawUnaryCall::Kind issue_email_hash_, issue_widget_token_, rotate_secret_, get_widget_,
       list_widgets_;
-  // Last: destroyed first, running any rotation still queued while the rest
-  // of the service exists.
+  // Last: destroyed first, running any rotation or read still queued while
+  // the rest of the service exists.
+  SerialWorker reader_worker_;
   SerialWorker rotator_worker_;
 };
 

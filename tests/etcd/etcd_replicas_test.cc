@@ -251,7 +251,16 @@ TEST_F(EtcdReplicasTest, WithoutQuorumRotationsFailInTimeIssuanceGoesOnAndAllCon
     outcomes.push_back(std::string(r.status().message()));
   }
   for (const std::string& o : outcomes) std::printf("rotation without quorum: %s\n", o.c_str());
-  // Issuance goes on from memory, for 2 s.
+  // Issuance goes on from memory, for 2 s, while an operator's GetWidget
+  // calls wait for etcd (up to 1 s each) on every replica: they must not hold
+  // up the issue calls (they are served off the serving threads).
+  std::atomic<bool> reading{true};
+  std::vector<std::thread> readers;
+  for (Replica& r : replicas_) {
+    readers.emplace_back([&reading, &r] {
+      while (reading.load()) (void)r.client->GetWidget(kApp);
+    });
+  }
   const absl::Time until = absl::Now() + absl::Seconds(2);
   int issued = 0;
   while (absl::Now() < until) {
@@ -260,6 +269,8 @@ TEST_F(EtcdReplicasTest, WithoutQuorumRotationsFailInTimeIssuanceGoesOnAndAllCon
       ++issued;
     }
   }
+  reading.store(false);
+  for (std::thread& t : readers) t.join();
   EXPECT_GT(issued, 100);
   ASSERT_TRUE(cluster_->Restart(1).ok());
   ASSERT_TRUE(cluster_->Restart(2).ok());
