@@ -223,7 +223,8 @@ int Run() {
                               absl::GetFlag(FLAGS_etcd_prefix),
                               absl::GetFlag(FLAGS_etcd_ca_file),
                               absl::GetFlag(FLAGS_etcd_cert_file),
-                              absl::GetFlag(FLAGS_etcd_key_file)};
+                              absl::GetFlag(FLAGS_etcd_key_file),
+                              &store_metrics};
   absl::StatusOr<BootstrappedState> state =
       BootstrapState(state_options, config.has_value() ? &*config : nullptr, config_path,
                      keyring, absl::Now());

@@ -83,6 +83,7 @@ absl::StatusOr<std::unique_ptr<store::SecretStore>> OpenEtcdStore(const StateOpt
   store_options.client.key_file = options.etcd_key_file;
   store_options.prefix = options.etcd_prefix;
   store_options.previous_versions = options.previous_versions;
+  store_options.metrics = options.store_metrics;
   if (absl::StartsWith(store_options.client.endpoints.front(), "http://")) {
     LogWarning(
         "--etcd_endpoints: plain http://, no TLS: etcd sees no client certificate and anyone "

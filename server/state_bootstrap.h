@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "server/config/server_config.h"
 #include "server/keyring/keyring.h"
+#include "server/metrics/store_metrics.h"
 #include "server/store/secret_store.h"
 
 namespace identity {
@@ -31,6 +32,9 @@ struct StateOptions {
   std::string etcd_ca_file;
   std::string etcd_cert_file;
   std::string etcd_key_file;
+  // Where the etcd store reports its watch (revision, lag, reloads); may be
+  // null. Must outlive the store.
+  metrics::StoreMetrics* store_metrics = nullptr;
 };
 
 // What BootstrapState starts: the store, and (for a replicated store) the

@@ -28,6 +28,7 @@
 #include "gtest/gtest.h"
 #include "server/crypto/hex.h"
 #include "tests/store/store_test_util.h"
+#include "tests/support/http_get.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/identityd_process.h"
 #include "tests/support/test_pki.h"
@@ -36,6 +37,8 @@ namespace identity {
 namespace {
 
 using ::identity::testing::EtcdCluster;
+using ::identity::testing::HttpGet;
+using ::identity::testing::MetricsPortFromLog;
 using ::identity::testing::IdentitydProcess;
 using ::identity::testing::RunResult;
 using ::testing::HasSubstr;
@@ -64,7 +67,7 @@ class EtcdReplicasTest : public ::testing::Test {
     // No rate limit: the tests issue in tight loops (1,000+ calls/s) to show
     // that issuance goes on during etcd's failures.
     options.extra_flags = {absl::StrCat("--etcd_endpoints=", endpoints), "--etcd_prefix=/test/",
-                           "--rate_limit_per_second=0"};
+                           "--rate_limit_per_second=0", "--metrics_listen=127.0.0.1:0"};
     return options;
   }
 
@@ -395,6 +398,14 @@ TEST_F(EtcdReplicasTest, ReplicaThatMissedCompactedHistoryReloads) {
   replicas_[1].process->process().Signal(SIGCONT);
   ExpectConverged(version, absl::Seconds(15));
   EXPECT_THAT(replicas_[1].process->Logs(), HasSubstr("reloading every widget"));
+  // The reload and the revision the replica now reflects are in its metrics.
+  absl::StatusOr<int> port = MetricsPortFromLog(replicas_[1].process->Logs());
+  ASSERT_TRUE(port.ok()) << port.status();
+  absl::StatusOr<std::string> metrics = HttpGet(*port, "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(*metrics, HasSubstr("identityd_store_reloads_total{outcome=\"success\"} 1\n"));
+  EXPECT_THAT(*metrics, HasSubstr("identityd_store_watched_revision " + revision + "\n"));
+  EXPECT_THAT(*metrics, HasSubstr("identityd_store_revision_lag 0\n"));
 }
 
 TEST_F(EtcdReplicasTest, ReplicaKilledDuringRotationsConvergesAfterRestart) {

@@ -113,6 +113,7 @@ absl::StatusOr<std::unique_ptr<EtcdSecretStore>> EtcdSecretStore::Open(
     store->cache_ = std::move(cache);
     store->revision_ = revision;
     store->confirmed_at_ = store->last_heard_ = absl::Now();
+    store->NoteRevisionLocked(revision);
   }
   store->watch_thread_ = std::thread([s = store.get()] { s->WatchLoop(); });
   store->keeper_thread_ = std::thread([s = store.get()] { s->KeeperLoop(); });
@@ -503,6 +504,12 @@ absl::StatusOr<std::uint64_t> EtcdSecretStore::CurrentVersion(absl::string_view 
   if (!read.ok()) {
     return absl::UnavailableError(absl::StrCat("reading ", key, ": ", read.status().message()));
   }
+  {
+    // A linearizable read: the cluster's revision now, which this replica's
+    // view may lag.
+    std::lock_guard<std::mutex> lock(mu_);
+    NoteRevisionLocked(read->header().revision());
+  }
   if (read->kvs().empty()) return 0;
   absl::StatusOr<EtcdWidgetValue> value = DecodeEtcdWidgetValue(read->kvs(0).value());
   if (!value.ok()) {
@@ -565,6 +572,13 @@ std::unique_ptr<StoreSubscription> EtcdSecretStore::Subscribe(ChangeCallback cal
   const std::uint64_t id = next_subscriber_id_++;
   subscribers_.emplace(id, std::move(callback));
   return std::make_unique<Subscription>(*this, id);
+}
+
+void EtcdSecretStore::NoteRevisionLocked(std::int64_t heard) const {
+  newest_heard_ = std::max(newest_heard_, heard);
+  if (options_.metrics == nullptr) return;
+  options_.metrics->SetWatchedRevision(revision_);
+  options_.metrics->SetRevisionLag(std::max<std::int64_t>(0, newest_heard_ - revision_));
 }
 
 EtcdSecretStore::Freshness EtcdSecretStore::freshness() const {
@@ -631,6 +645,7 @@ absl::Status EtcdSecretStore::ReloadAndDiff() {
     cache_ = std::move(fresh);
     revision_ = revision;
     confirmed_at_ = last_heard_ = absl::Now();
+    NoteRevisionLocked(revision);
   }
   LogInfo(absl::StrCat("etcd: reloaded every widget at revision ", revision, " (", changed.size(),
                        " changed since this replica's last view)"));
@@ -703,6 +718,7 @@ void EtcdSecretStore::WatchLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       revision_ = std::max(revision_, response.header().revision());
       confirmed_at_ = now;
+      NoteRevisionLocked(response.header().revision());
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -716,7 +732,9 @@ void EtcdSecretStore::WatchLoop() {
     if (down_since == absl::InfinitePast()) down_since = absl::Now();
     if (reload) {
       LogWarning(absl::StrCat("etcd: ", why, "; reloading every widget"));
-      if (absl::Status s = ReloadAndDiff(); !s.ok()) {
+      const absl::Status s = ReloadAndDiff();
+      if (options_.metrics != nullptr) options_.metrics->RecordReload(s.ok());
+      if (!s.ok()) {
         LogWarning(absl::StrCat("etcd: reload failed (", s.message(), "); retrying"));
       }
     } else {

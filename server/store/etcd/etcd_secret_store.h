@@ -19,6 +19,7 @@
 #include "server/crypto/aes256_gcm.h"
 #include "server/crypto/secret_bytes.h"
 #include "server/store/etcd/etcd_client.h"
+#include "server/metrics/store_metrics.h"
 #include "server/store/secret_store.h"
 #include "server/store/widget_file.h"
 
@@ -59,15 +60,19 @@ class EtcdSecretStore final : public SecretStore {
     // The longest a store operation may take when its caller gives no
     // earlier deadline (start-up reads, the widget views, seeding).
     absl::Duration call_timeout = absl::Seconds(5);
-    // The longest GetWidget and ListWidgets wait for etcd: identityd serves
-    // them on gRPC's callback threads, which issue calls share, so a slow
-    // etcd must not hold those threads long.
+    // The longest GetWidget and ListWidgets wait for etcd (identityd serves
+    // them on a worker of their own, one at a time, so a slow etcd must not
+    // hold the next operator's view long).
     absl::Duration view_timeout = absl::Seconds(1);
     // Silence on the watch stream after which its member is given up for
     // another (a progress request goes out every stall_timeout / 3).
     absl::Duration stall_timeout = absl::Seconds(3);
     // Widgets per Range page at start-up and on reload.
     std::size_t page_size = 500;
+    // Where the replica reports the revision it reflects, how far behind the
+    // newest revision it has heard of it is, and its reloads (may be null;
+    // must outlive the store).
+    metrics::StoreMetrics* metrics = nullptr;
   };
 
   // Connects, makes the key check if the prefix has none (a transaction that
@@ -187,6 +192,11 @@ class EtcdSecretStore final : public SecretStore {
   mutable std::mutex mu_;
   Cache cache_;
   std::int64_t revision_ = 0;
+  // The newest etcd revision any response has shown (guarded by mu_).
+  mutable std::int64_t newest_heard_ = 0;
+  // Records `heard` and reports revision_ and the lag to options_.metrics.
+  // Call with mu_ held.
+  void NoteRevisionLocked(std::int64_t heard) const;
   absl::Time confirmed_at_;
   absl::Time last_heard_;
   bool watching_ = false;
