@@ -70,7 +70,13 @@ absl::StatusOr<std::unique_ptr<IdentityClient>> IdentityClient::Create(ClientOpt
   if (options.timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("timeout: must be positive");
   }
+  const std::string& policy = options.load_balancing_policy;
+  if (!policy.empty() && policy != "pick_first" && policy != "round_robin") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "load_balancing_policy: must be pick_first or round_robin, not \"", policy, "\""));
+  }
   grpc::ChannelArguments args;
+  if (!policy.empty()) args.SetLoadBalancingPolicyName(policy);
   if (!options.tls_server_name.empty()) {
     args.SetSslTargetNameOverride(options.tls_server_name);
   }

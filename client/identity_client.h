@@ -37,6 +37,13 @@ struct ClientOptions {
   std::string tls_server_name;
   // The deadline of every call, from when it starts.
   absl::Duration timeout = absl::Seconds(5);
+  // How calls spread over the addresses `target` resolves to: "" or
+  // "pick_first" (gRPC's default: one connection, to the first address that
+  // answers), or "round_robin": a connection to every address, calls taken in
+  // turn; for replicas behind a DNS name with several addresses (a headless
+  // Kubernetes Service: "dns:///identityd.ns.svc:50051") or a list
+  // ("ipv4:10.0.0.1:50051,10.0.0.2:50051"). README, "Running replicas".
+  std::string load_balancing_policy;
 
   // Options for mutual TLS to `target`: the server's certificate must chain to
   // files.ca_file and name the target's host (or tls_server_name); this

@@ -52,6 +52,9 @@ ABSL_FLAG(bool, insecure, false,
 ABSL_FLAG(std::string, output, "text", "Output format: text (key: value lines) or json "
           "(the response message as proto JSON, for scripts).");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(5), "Deadline of the call.");
+ABSL_FLAG(std::string, lb_policy, "",
+          "pick_first (the default) or round_robin: with a --target that resolves to several "
+          "replicas (dns:///NAME:PORT, ipv4:ADDR:PORT,ADDR:PORT), spread calls over all.");
 ABSL_FLAG(std::optional<int64_t>, ttl, std::nullopt,
           "token: lifetime in seconds, 1..900 (server default 600).");
 ABSL_FLAG(std::optional<std::string>, name, std::nullopt, "token: the name claim.");
@@ -369,6 +372,7 @@ int Run(int argc, char** argv) {
     options.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
   }
   options.timeout = absl::GetFlag(FLAGS_timeout);
+  options.load_balancing_policy = absl::GetFlag(FLAGS_lb_policy);
   absl::StatusOr<std::unique_ptr<IdentityClient>> client = IdentityClient::Create(options);
   if (!client.ok()) return Usage(client.status().message());
 

@@ -368,6 +368,61 @@ TEST_F(EtcdReplicasTest, EtcdNeverHoldsASecretInAnyEncoding) {
   }
 }
 
+// IssueEmailHash calls that `r` answered OK, from its metrics (-1 if unreadable).
+std::int64_t HashCallsServed(const IdentitydProcess& r) {
+  absl::StatusOr<int> port = MetricsPortFromLog(r.Logs());
+  if (!port.ok()) return -1;
+  absl::StatusOr<std::string> text = HttpGet(*port, "/metrics");
+  if (!text.ok()) return -1;
+  const std::string line = "identityd_rpc_calls_total{rpc=\"IssueEmailHash\",code=\"OK\"} ";
+  const std::size_t at = text->find(line);
+  return at == std::string::npos ? -1 : std::stoll(text->substr(at + line.size()));
+}
+
+TEST_F(EtcdReplicasTest, RoundRobinSpreadsCallsOverEveryReplica) {
+  for (int i = 0; i < 3; ++i) StartReplica();
+  ASSERT_TRUE(Rotate(*replicas_[0].client, 0).ok());
+  ExpectConverged(1);
+  std::string target = "ipv4:";
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+    absl::StrAppend(&target, i == 0 ? "" : ",", "127.0.0.1:", replicas_[i].process->port());
+  }
+  std::vector<std::int64_t> before;
+  for (Replica& r : replicas_) before.push_back(HashCallsServed(*r.process));
+
+  // The C++ client, round_robin over the list: every replica takes calls.
+  client::ClientOptions options = client::ClientOptions::Insecure(target);
+  options.load_balancing_policy = "round_robin";
+  absl::StatusOr<std::unique_ptr<client::IdentityClient>> spread =
+      client::IdentityClient::Create(options);
+  ASSERT_TRUE(spread.ok()) << spread.status();
+  constexpr int kCalls = 30;
+  for (int i = 0; i < kCalls; ++i) {
+    absl::StatusOr<v1::IssueEmailHashResponse> hash = (*spread)->IssueEmailHash(kApp, kEmail);
+    ASSERT_TRUE(hash.ok()) << hash.status();
+  }
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+    const std::int64_t served = HashCallsServed(*replicas_[i].process) - before[i];
+    std::printf("replica %zu served %lld of %d calls\n", i, static_cast<long long>(served),
+                kCalls);
+    EXPECT_GE(served, 3) << "replica " << i;
+    total += served;
+  }
+  EXPECT_EQ(total, kCalls);
+
+  // identityctl the same way; an unknown policy is a usage error naming it.
+  absl::StatusOr<RunResult> ctl = replicas_[0].process->IdentityctlWith(
+      {"--insecure", "--target=" + target, "--lb_policy=round_robin"}, {"hash", kApp, kEmail});
+  ASSERT_TRUE(ctl.ok()) << ctl.status();
+  EXPECT_EQ(ctl->exit.exit_code, 0) << ctl->stderr_text;
+  ctl = replicas_[0].process->IdentityctlWith({"--insecure", "--lb_policy=random"},
+                                              {"hash", kApp, kEmail});
+  ASSERT_TRUE(ctl.ok()) << ctl.status();
+  EXPECT_EQ(ctl->exit.exit_code, 2);
+  EXPECT_THAT(ctl->stderr_text, HasSubstr("load_balancing_policy: must be pick_first or round_robin"));
+}
+
 TEST_F(EtcdReplicasTest, ReplicaThatMissedCompactedHistoryReloads) {
   StartReplica();
   // The second replica watches member 0 only, so that its feed can be cut.
