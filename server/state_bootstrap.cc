@@ -73,17 +73,9 @@ std::string InitialiseHint(const std::string& state_dir) {
 }
 
 absl::StatusOr<std::unique_ptr<store::SecretStore>> OpenEtcdStore(const StateOptions& options) {
-  absl::StatusOr<std::vector<std::string>> endpoints =
-      store::etcd::ParseEtcdEndpoints(options.etcd_endpoints);
-  if (!endpoints.ok()) return endpoints.status();
-  store::etcd::EtcdSecretStore::Options store_options;
-  store_options.client.endpoints = *std::move(endpoints);
-  store_options.client.ca_file = options.etcd_ca_file;
-  store_options.client.cert_file = options.etcd_cert_file;
-  store_options.client.key_file = options.etcd_key_file;
-  store_options.prefix = options.etcd_prefix;
-  store_options.previous_versions = options.previous_versions;
-  store_options.metrics = options.store_metrics;
+  absl::StatusOr<store::etcd::EtcdSecretStore::Options> etcd_options = EtcdStoreOptions(options);
+  if (!etcd_options.ok()) return etcd_options.status();
+  store::etcd::EtcdSecretStore::Options& store_options = *etcd_options;
   if (absl::StartsWith(store_options.client.endpoints.front(), "http://")) {
     LogWarning(
         "--etcd_endpoints: plain http://, no TLS: etcd sees no client certificate and anyone "
@@ -171,6 +163,21 @@ absl::Status InitialiseStateDirectory(const StateOptions& options) {
   LogInfo(absl::StrCat(options.state_dir, " is already a state directory for this master key (",
                        widgets->size(), " widget(s)); nothing changed"));
   return absl::OkStatus();
+}
+
+absl::StatusOr<store::etcd::EtcdSecretStore::Options> EtcdStoreOptions(const StateOptions& options) {
+  absl::StatusOr<std::vector<std::string>> endpoints =
+      store::etcd::ParseEtcdEndpoints(options.etcd_endpoints);
+  if (!endpoints.ok()) return endpoints.status();
+  store::etcd::EtcdSecretStore::Options store_options;
+  store_options.client.endpoints = *std::move(endpoints);
+  store_options.client.ca_file = options.etcd_ca_file;
+  store_options.client.cert_file = options.etcd_cert_file;
+  store_options.client.key_file = options.etcd_key_file;
+  store_options.prefix = options.etcd_prefix;
+  store_options.previous_versions = options.previous_versions;
+  store_options.metrics = options.store_metrics;
+  return store_options;
 }
 
 absl::StatusOr<BootstrappedState> BootstrapState(const StateOptions& options,

@@ -11,6 +11,7 @@
 #include "server/config/server_config.h"
 #include "server/keyring/keyring.h"
 #include "server/metrics/store_metrics.h"
+#include "server/store/etcd/etcd_secret_store.h"
 #include "server/store/secret_store.h"
 
 namespace identity {
@@ -74,6 +75,10 @@ absl::Status InitialiseStateDirectory(const StateOptions& options);
 // store is etcd (store/etcd/etcd_secret_store.h): the keyring is filled from
 // it and then follows its changes; a master key other than the one the prefix
 // was made with refuses the start, naming --master_key_file.
+// The etcd store's options from `options`' --etcd_* flags, for serving and
+// for --import_state_dir alike; kInvalidArgument for a bad endpoint list.
+absl::StatusOr<store::etcd::EtcdSecretStore::Options> EtcdStoreOptions(const StateOptions& options);
+
 absl::StatusOr<BootstrappedState> BootstrapState(
     const StateOptions& options, const config::ServerConfig* config,
     absl::string_view config_path, keyring::Keyring& keyring, absl::Time now);

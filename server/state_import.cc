@@ -28,18 +28,10 @@ absl::Status ImportStateDirectory(const StateOptions& options, const std::string
   absl::StatusOr<std::vector<store::StoredWidget>> widgets = (*source)->LoadAll();
   if (!widgets.ok()) return widgets.status();
 
-  absl::StatusOr<std::vector<std::string>> endpoints =
-      store::etcd::ParseEtcdEndpoints(options.etcd_endpoints);
-  if (!endpoints.ok()) return endpoints.status();
-  store::etcd::EtcdSecretStore::Options etcd_options;
-  etcd_options.client.endpoints = *std::move(endpoints);
-  etcd_options.client.ca_file = options.etcd_ca_file;
-  etcd_options.client.cert_file = options.etcd_cert_file;
-  etcd_options.client.key_file = options.etcd_key_file;
-  etcd_options.prefix = options.etcd_prefix;
-  etcd_options.previous_versions = options.previous_versions;
+  absl::StatusOr<store::etcd::EtcdSecretStore::Options> etcd_options = EtcdStoreOptions(options);
+  if (!etcd_options.ok()) return etcd_options.status();
   absl::StatusOr<std::unique_ptr<store::etcd::EtcdSecretStore>> target =
-      store::etcd::EtcdSecretStore::Open(etcd_options, *master_key);
+      store::etcd::EtcdSecretStore::Open(*etcd_options, *master_key);
   if (!target.ok()) return target.status();
 
   using Result = store::etcd::EtcdSecretStore::ImportResult;
