@@ -13,11 +13,11 @@
 #include "server/crypto/email_hasher.h"
 #include "server/crypto/fingerprint.h"
 #include "server/crypto/jwt_signer.h"
-#include "server/keyring/app_id.h"
 #include "server/service/grpc_status.h"
+#include "server/service/page_token.h"
+#include "server/service/proto_mapping.h"
 #include "server/service/request_parsing.h"
 #include "server/service/request_validation.h"
-#include "server/service/widget_view.h"
 
 namespace identity::service {
 namespace {
@@ -58,17 +58,6 @@ absl::string_view AppIdOf(const Request& request) {
   return request.app_id();
 }
 absl::string_view AppIdOf(const ListWidgetsRequest& /*request*/) { return ""; }
-
-std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind) {
-  switch (kind) {
-    case identity::v1::SECRET_KIND_EMAIL_HASH:
-      return keyring::SecretKind::kEmailHash;
-    case identity::v1::SECRET_KIND_JWT:
-      return keyring::SecretKind::kJwt;
-    default:
-      return std::nullopt;
-  }
-}
 
 }  // namespace
 
@@ -215,6 +204,17 @@ grpc::Status IdentityServiceImpl::ServeListWidgets(grpc::ServerContextBase& cont
 }
 
 void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
+  using Responder = grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>;
+  // RawService's RequestX for method X: asks gRPC for its next call.
+  using RequestMethod = void (IdentityServiceImpl::*)(grpc::ServerContext*, grpc::ByteBuffer*,
+                                                      Responder*, grpc::CompletionQueue*,
+                                                      grpc::ServerCompletionQueue*, void*);
+  const auto request_with = [this](RequestMethod request) {
+    return [this, request](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
+                           grpc::ServerCompletionQueue* cq, void* tag) {
+      (this->*request)(c, r, w, cq, cq, tag);
+    };
+  };
   // An inline method: served to the end on the queue's thread.
   using Inline = grpc::Status (IdentityServiceImpl::*)(
       grpc::ServerContextBase&, const grpc::ByteBuffer&, grpc::ByteBuffer&);
@@ -231,44 +231,39 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
       });
     };
   };
-  using Responder = grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>;
-  issue_email_hash_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
-                              grpc::ServerCompletionQueue* cq, void* tag) {
-                         RequestIssueEmailHash(c, r, w, cq, cq, tag);
-                       },
-                       serve_inline(&IdentityServiceImpl::ServeIssueEmailHash)};
-  issue_widget_token_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
-                                grpc::ServerCompletionQueue* cq, void* tag) {
-                           RequestIssueWidgetToken(c, r, w, cq, cq, tag);
-                         },
-                         serve_inline(&IdentityServiceImpl::ServeIssueWidgetToken)};
-  get_widget_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
-                        grpc::ServerCompletionQueue* cq, void* tag) {
-                   RequestGetWidget(c, r, w, cq, cq, tag);
-                 },
-                 serve_on_reader(&IdentityServiceImpl::ServeGetWidget)};
-  list_widgets_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
-                          grpc::ServerCompletionQueue* cq, void* tag) {
-                     RequestListWidgets(c, r, w, cq, cq, tag);
-                   },
-                   serve_on_reader(&IdentityServiceImpl::ServeListWidgets)};
-  rotate_secret_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
-                           grpc::ServerCompletionQueue* cq, void* tag) {
-                      RequestRotateSecret(c, r, w, cq, cq, tag);
-                    },
-                    [this](RawUnaryCall& call) {
-                      ServeRotateSecret(
-                          call.context(), call.request(), call.response(),
-                          [&call] { return call.Abandoned(); },
-                          [&call](const grpc::Status& status) { call.Finish(status); });
-                    },
-                    /*notice_cancellation=*/true};
-  for (const RawUnaryCall::Kind* kind :
-       {&issue_email_hash_, &issue_widget_token_, &get_widget_, &list_widgets_,
-        &rotate_secret_}) {
+  const auto serve = [this, &pool](RawUnaryCall::Kind kind) {
+    const RawUnaryCall::Kind& kept = call_kinds_.emplace_back(std::move(kind));
     pool.AddCallKind(
-        [kind](CompletionQueuePool::Queue& queue) { RawUnaryCall::Request(*kind, queue); });
+        [&kept](CompletionQueuePool::Queue& queue) { RawUnaryCall::Request(kept, queue); });
+  };
+  serve({request_with(&IdentityServiceImpl::RequestIssueEmailHash),
+         serve_inline(&IdentityServiceImpl::ServeIssueEmailHash)});
+  serve({request_with(&IdentityServiceImpl::RequestIssueWidgetToken),
+         serve_inline(&IdentityServiceImpl::ServeIssueWidgetToken)});
+  serve({request_with(&IdentityServiceImpl::RequestGetWidget),
+         serve_on_reader(&IdentityServiceImpl::ServeGetWidget)});
+  serve({request_with(&IdentityServiceImpl::RequestListWidgets),
+         serve_on_reader(&IdentityServiceImpl::ServeListWidgets)});
+  serve({request_with(&IdentityServiceImpl::RequestRotateSecret),
+         [this](RawUnaryCall& call) {
+           ServeRotateSecret(
+               call.context(), call.request(), call.response(),
+               [&call] { return call.Abandoned(); },
+               [&call](const grpc::Status& status) { call.Finish(status); });
+         },
+         /*notice_cancellation=*/true});
+}
+
+template <typename Request, typename Checked>
+absl::StatusOr<Checked> IdentityServiceImpl::ValidateAndAuthorize(
+    const authz::CallerIdentity& caller, authz::Rpc rpc, const Request& request,
+    absl::StatusOr<Checked> (*validate)(const Request&)) const {
+  absl::StatusOr<Checked> checked = validate(request);
+  if (!checked.ok()) return checked.status();
+  if (absl::Status s = access_.authorizer->Authorize(caller, rpc, request.app_id()); !s.ok()) {
+    return s;
   }
+  return checked;
 }
 
 absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdentity& caller,
@@ -278,21 +273,17 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdenti
   audit::AuditEvent& event = audit.event();
   event.kind = keyring::SecretKindName(keyring::SecretKind::kEmailHash);
   event.email = request.email();
-  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
-  if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
-  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kIssueEmailHash,
-                                                     request.app_id());
-      !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<EmailHashRequest> valid = ValidateAndAuthorize(
+      caller, authz::Rpc::kIssueEmailHash, request, ValidateEmailHashRequest);
+  if (!valid.ok()) return valid.status();
 
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
-      keyring_.Current(request.app_id(), keyring::SecretKind::kEmailHash);
+      keyring_.Current(valid->app_id, keyring::SecretKind::kEmailHash);
   if (!secret.ok()) return secret.status();
 
   std::string* hash = response.mutable_email_hash();
   hash->resize(crypto::kEmailHashHexLength);
-  (*secret)->email_hasher()->HashTo(request.email(), hash->data());
+  (*secret)->email_hasher()->HashTo(valid->email, hash->data());
   response.set_secret_version((*secret)->version());
   event.version = (*secret)->version();
   return absl::OkStatus();
@@ -305,16 +296,12 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
   audit::AuditEvent& event = audit.event();
   event.kind = keyring::SecretKindName(keyring::SecretKind::kJwt);
   event.email = request.email();
-  absl::StatusOr<WidgetTokenRequest> valid = ValidateWidgetTokenRequest(request);
+  absl::StatusOr<WidgetTokenRequest> valid = ValidateAndAuthorize(
+      caller, authz::Rpc::kIssueWidgetToken, request, ValidateWidgetTokenRequest);
   if (!valid.ok()) return valid.status();
-  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kIssueWidgetToken,
-                                                     request.app_id());
-      !s.ok()) {
-    return s;
-  }
 
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
-      keyring_.Current(request.app_id(), keyring::SecretKind::kJwt);
+      keyring_.Current(valid->claims.audience, keyring::SecretKind::kJwt);
   if (!secret.ok()) return secret.status();
 
   crypto::WidgetClaims& claims = valid->claims;
@@ -341,42 +328,23 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
                                                      const std::function<bool()>& abandoned,
                                                      absl::Time deadline) {
   audit::AuditEvent& event = audit.event();
-  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
-  const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
-  if (!kind.has_value()) {
-    return absl::InvalidArgumentError(
-        "kind: must be SECRET_KIND_EMAIL_HASH or SECRET_KIND_JWT");
+  // Recorded whenever the request names a kind, even if another field is
+  // refused (as the issue calls record theirs).
+  if (const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind())) {
+    event.kind = keyring::SecretKindName(*kind);
   }
-  event.kind = keyring::SecretKindName(*kind);
-  SecretSource source;
-  switch (request.source_case()) {
-    case RotateSecretRequest::kSecret:
-      source = crypto::SecretBytes::Copy(request.secret());
-      break;
-    case RotateSecretRequest::kGenerate:
-      if (!request.generate()) {
-        return absl::InvalidArgumentError(
-            "generate: must be true when set (or set secret instead)");
-      }
-      source = GenerateSecret{};
-      break;
-    case RotateSecretRequest::SOURCE_NOT_SET:
-      return absl::InvalidArgumentError("source: set exactly one of secret or generate");
-  }
-  std::optional<std::uint64_t> expected_version;
-  if (request.has_expected_version()) expected_version = request.expected_version();
-  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kRotateSecret,
-                                                     request.app_id());
-      !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<RotationRequest> valid = ValidateAndAuthorize(
+      caller, authz::Rpc::kRotateSecret, request, ValidateRotateSecretRequest);
+  if (!valid.ok()) return valid.status();
+  SecretSource source = GenerateSecret{};
+  if (valid->secret.has_value()) source = crypto::SecretBytes::Copy(*valid->secret);
 
   // The audit record comes before the change (fail closed): a rotation the
   // sinks did not take is refused.
   const BeforeApply record = [&audit, &event, &abandoned](const RotationPlan& plan) {
     event.version = plan.new_version;
-    event.rotation =
-        audit::RotationDetails{plan.old_version, plan.new_version, plan.fingerprint, plan.generated};
+    event.rotation = audit::RotationDetails{plan.old_version, plan.new_version, plan.fingerprint,
+                                            plan.generated};
     if (absl::Status s = audit.RecordDurablyBeforeApply(); !s.ok()) return s;
     if (abandoned()) {
       return absl::DeadlineExceededError(
@@ -386,8 +354,8 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
     return absl::OkStatus();
   };
   absl::StatusOr<RotationResult> result =
-      rotator_.Rotate(request.app_id(), *kind, std::move(source), expected_version, record,
-                      deadline);
+      rotator_.Rotate(valid->app_id, valid->kind, std::move(source), valid->expected_version,
+                      record, deadline);
   if (!result.ok()) return result.status();
 
   response.set_version(result->version);
@@ -402,13 +370,10 @@ absl::Status IdentityServiceImpl::HandleGetWidget(const authz::CallerIdentity& c
                                                   const GetWidgetRequest& request,
                                                   GetWidgetResponse& response,
                                                   CallAudit& /*audit*/) {
-  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
-  if (absl::Status s =
-          access_.authorizer->Authorize(caller, authz::Rpc::kGetWidget, request.app_id());
-      !s.ok()) {
-    return s;
-  }
-  absl::StatusOr<store::WidgetInfo> info = store_.GetWidget(request.app_id());
+  absl::StatusOr<WidgetRequest> valid =
+      ValidateAndAuthorize(caller, authz::Rpc::kGetWidget, request, ValidateGetWidgetRequest);
+  if (!valid.ok()) return valid.status();
+  absl::StatusOr<store::WidgetInfo> info = store_.GetWidget(valid->app_id);
   if (!info.ok()) return info.status();
   ToProto(*info, *response.mutable_widget());
   return absl::OkStatus();
@@ -419,21 +384,20 @@ absl::Status IdentityServiceImpl::HandleListWidgets(const authz::CallerIdentity&
                                                     ListWidgetsResponse& response,
                                                     CallAudit& /*audit*/) {
   // Listing reveals every app_id: only a grant over all of them ("app_ids":
-  // ["*"]) allows it, never a grant scoped to some widgets.
+  // ["*"]) allows it, never a grant scoped to some widgets. The request names
+  // no widget, so the grant is checked first, then the paging fields.
   if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kListWidgets,
                                                      authz::kEveryAppId);
       !s.ok()) {
     return s;
   }
-  absl::StatusOr<std::size_t> page_size = ResolvePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  absl::StatusOr<std::string> start_after = DecodePageToken(request.page_token());
-  if (!start_after.ok()) return start_after.status();
+  absl::StatusOr<WidgetPageRequest> page = ValidateListWidgetsRequest(request);
+  if (!page.ok()) return page.status();
   // One more than the page, to know whether another page follows.
   absl::StatusOr<std::vector<store::WidgetInfo>> widgets =
-      store_.ListWidgets(*start_after, *page_size + 1);
+      store_.ListWidgets(page->start_after, page->page_size + 1);
   if (!widgets.ok()) return widgets.status();
-  const bool more = widgets->size() > *page_size;
+  const bool more = widgets->size() > page->page_size;
   if (more) widgets->pop_back();
   for (const store::WidgetInfo& info : *widgets) ToProto(info, *response.add_widgets());
   if (more) response.set_next_page_token(EncodePageToken(widgets->back().app_id));

@@ -2,6 +2,7 @@
 #define IDENTITY_SERVER_SERVICE_IDENTITY_SERVICE_IMPL_H_
 
 #include <cstddef>
+#include <deque>
 #include <functional>
 
 #include <grpcpp/support/byte_buffer.h>
@@ -136,6 +137,17 @@ class IdentityServiceImpl final : public RawService {
       absl::Status (IdentityServiceImpl::*handle)(const authz::CallerIdentity&, const Request&,
                                                   Response&, CallAudit&));
 
+  // The prologue of a handler whose request names one widget: `validate` (a
+  // Validate*Request of request_validation.h) checks the request, then the
+  // authorizer checks that `caller` may call `rpc` for the request's app_id.
+  // Returns the checked request, or the first refusal.
+  template <typename Request, typename Checked>
+  absl::StatusOr<Checked> ValidateAndAuthorize(
+      const authz::CallerIdentity& caller, authz::Rpc rpc, const Request& request,
+      absl::StatusOr<Checked> (*validate)(const Request&)) const;
+
+  // Each RPC's logic once its caller is admitted: fills `response` and
+  // `audit`'s event, returns the call's status.
   absl::Status HandleIssueEmailHash(const authz::CallerIdentity& caller,
                                     const identity::v1::IssueEmailHashRequest& request,
                                     identity::v1::IssueEmailHashResponse& response,
@@ -154,12 +166,10 @@ class IdentityServiceImpl final : public RawService {
                                   const std::function<bool()>& abandoned, absl::Time deadline);
   absl::Status HandleGetWidget(const authz::CallerIdentity& caller,
                                const identity::v1::GetWidgetRequest& request,
-                               identity::v1::GetWidgetResponse& response,
-                               CallAudit& audit);
+                               identity::v1::GetWidgetResponse& response, CallAudit& audit);
   absl::Status HandleListWidgets(const authz::CallerIdentity& caller,
                                  const identity::v1::ListWidgetsRequest& request,
-                                 identity::v1::ListWidgetsResponse& response,
-                                 CallAudit& audit);
+                                 identity::v1::ListWidgetsResponse& response, CallAudit& audit);
 
   keyring::Keyring& keyring_;
   store::SecretStore& store_;
@@ -167,9 +177,9 @@ class IdentityServiceImpl final : public RawService {
   audit::AuditLog* const audit_log_;
   const Clock clock_;
   SecretRotator rotator_;
-  // How ServeFrom asks for and serves each method's calls.
-  RawUnaryCall::Kind issue_email_hash_, issue_widget_token_, rotate_secret_, get_widget_,
-      list_widgets_;
+  // How ServeFrom asks for and serves each method's calls (a deque: the
+  // pool's queues keep pointers to its elements).
+  std::deque<RawUnaryCall::Kind> call_kinds_;
   // Last: destroyed first, running any rotation or read still queued while
   // the rest of the service exists.
   SerialWorker reader_worker_;

@@ -1,11 +1,14 @@
 #include "server/service/request_validation.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "server/crypto/utf8.h"
 #include "server/keyring/app_id.h"
+#include "server/service/page_token.h"
+#include "server/service/proto_mapping.h"
 
 namespace identity::service {
 namespace {
@@ -98,6 +101,19 @@ absl::StatusOr<absl::Duration> ValidateTtl(bool has_ttl, std::int64_t seconds,
   return absl::Seconds(seconds);
 }
 
+absl::StatusOr<std::size_t> ResolvePageSize(std::int32_t page_size) {
+  if (page_size < 0) return absl::InvalidArgumentError("page_size: must not be negative");
+  if (page_size == 0) return kDefaultWidgetPageSize;
+  return std::min(static_cast<std::size_t>(page_size), kMaxWidgetPageSize);
+}
+
+absl::StatusOr<EmailHashRequest> ValidateEmailHashRequest(
+    const identity::v1::IssueEmailHashRequest& request) {
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
+  return EmailHashRequest{request.app_id(), request.email()};
+}
+
 absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
     const identity::v1::IssueWidgetTokenRequest& request) {
   if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
@@ -106,25 +122,7 @@ absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
   WidgetTokenRequest out;
   out.claims.email = request.email();
   out.claims.audience = request.app_id();
-  struct OptionalField {
-    absl::string_view name;
-    bool has;
-    const std::string& value;
-    bool allow_empty;
-    std::optional<absl::string_view>& claim;
-  };
-  const OptionalField optional_fields[] = {
-      {"name", request.has_name(), request.name(), true, out.claims.name},
-      {"account_id", request.has_account_id(), request.account_id(), false,
-       out.claims.account_id},
-      {"account_external_id", request.has_account_external_id(), request.account_external_id(),
-       false, out.claims.account_external_id},
-      {"contact_id", request.has_contact_id(), request.contact_id(), false,
-       out.claims.contact_id},
-      {"contact_external_id", request.has_contact_external_id(), request.contact_external_id(),
-       false, out.claims.contact_external_id},
-  };
-  for (const OptionalField& field : optional_fields) {
+  for (const OptionalClaimField& field : OptionalClaimFields(request, out.claims)) {
     absl::StatusOr<std::optional<absl::string_view>> claim =
         OptionalClaim(field.name, field.has, field.value, field.allow_empty);
     if (!claim.ok()) return claim.status();
@@ -135,6 +133,46 @@ absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
   if (!ttl.ok()) return ttl.status();
   out.ttl = *ttl;
   return out;
+}
+
+absl::StatusOr<RotationRequest> ValidateRotateSecretRequest(
+    const identity::v1::RotateSecretRequest& request) {
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
+  if (!kind.has_value()) {
+    return absl::InvalidArgumentError("kind: must be SECRET_KIND_EMAIL_HASH or SECRET_KIND_JWT");
+  }
+  RotationRequest out{request.app_id(), *kind, std::nullopt, std::nullopt};
+  switch (request.source_case()) {
+    case identity::v1::RotateSecretRequest::kSecret:
+      out.secret = request.secret();
+      break;
+    case identity::v1::RotateSecretRequest::kGenerate:
+      if (!request.generate()) {
+        return absl::InvalidArgumentError(
+            "generate: must be true when set (or set secret instead)");
+      }
+      break;
+    case identity::v1::RotateSecretRequest::SOURCE_NOT_SET:
+      return absl::InvalidArgumentError("source: set exactly one of secret or generate");
+  }
+  if (request.has_expected_version()) out.expected_version = request.expected_version();
+  return out;
+}
+
+absl::StatusOr<WidgetRequest> ValidateGetWidgetRequest(
+    const identity::v1::GetWidgetRequest& request) {
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  return WidgetRequest{request.app_id()};
+}
+
+absl::StatusOr<WidgetPageRequest> ValidateListWidgetsRequest(
+    const identity::v1::ListWidgetsRequest& request) {
+  absl::StatusOr<std::size_t> page_size = ResolvePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  absl::StatusOr<std::string> start_after = DecodePageToken(request.page_token());
+  if (!start_after.ok()) return start_after.status();
+  return WidgetPageRequest{*page_size, *std::move(start_after)};
 }
 
 }  // namespace identity::service

@@ -37,8 +37,8 @@
 #include "server/crypto/jwt_signer.h"
 #include "server/crypto/secret_format.h"
 #include "server/keyring/app_id.h"
+#include "server/service/page_token.h"
 #include "server/service/request_validation.h"
-#include "server/service/widget_view.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace identity::fuzz {
