@@ -36,7 +36,7 @@
 #include "absl/time/time.h"
 #include "client/identity_client.h"
 #include "client/secret_input.h"
-#include "server/config/audit_key.h"
+#include "server/secret_source/audit_key.h"
 
 ABSL_FLAG(std::string, target, "", "identityd address, HOST:PORT (required).");
 ABSL_FLAG(std::string, ca, "",
@@ -303,7 +303,7 @@ int AuditHash(const std::vector<char*>& args) {
   if (args.size() != 2) return Usage("audit-hash takes EMAIL");
   const std::string file = absl::GetFlag(FLAGS_audit_key_file);
   const std::string env = absl::GetFlag(FLAGS_audit_key_env);
-  absl::StatusOr<crypto::EmailHasher> hasher = config::ReadAuditKey(file, env);
+  absl::StatusOr<crypto::EmailHasher> hasher = secret_source::ReadAuditKey(file, env);
   if (!hasher.ok()) {
     return Usage(file.empty() && absl::IsNotFound(hasher.status())
                      ? absl::StrCat("audit-hash needs the audit key: --audit_key_file=FILE or $",

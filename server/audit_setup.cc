@@ -11,9 +11,9 @@
 #include "server/audit/audit_sink_spec.h"
 #include "server/audit/email_pseudonymizer.h"
 #include "server/common/log.h"
-#include "server/config/audit_key.h"
 #include "server/crypto/email_hasher.h"
 #include "server/crypto/random.h"
+#include "server/secret_source/audit_key.h"
 
 ABSL_FLAG(std::vector<std::string>, audit_sink, {"stdout"},
           "Where audit events go, comma-separated, one or several: stdout, file:PATH, "
@@ -52,7 +52,7 @@ absl::StatusOr<audit::EmailPseudonymizer> PseudonymizerFromFlags() {
 
   const std::string file = absl::GetFlag(FLAGS_audit_key_file);
   const std::string env = absl::GetFlag(FLAGS_audit_key_env);
-  absl::StatusOr<crypto::EmailHasher> keyed = config::ReadAuditKey(file, env);
+  absl::StatusOr<crypto::EmailHasher> keyed = secret_source::ReadAuditKey(file, env);
   if (!keyed.ok()) {
     // A variable named on purpose must hold the key: falling back to a
     // random key would quietly make pseudonyms unsearchable.

@@ -20,10 +20,10 @@
 #include "absl/time/clock.h"
 #include "server/common/log.h"
 #include "server/crypto/secure_memory.h"
-#include "server/keyring/secret_kind.h"
 #include "server/listen_address.h"
 #include "server/metrics/metrics_registry.h"
 #include "server/service/call_metrics.h"
+#include "server/widget/secret_kind.h"
 
 #ifndef IDENTITYD_VERSION
 #define IDENTITYD_VERSION "dev"
@@ -99,8 +99,8 @@ void CollectProcess(TextFormatWriter& out, absl::Time start_time) {
 // Walks the keyring (a scrape is every few seconds; the walk takes about a
 // millisecond per 10,000 widgets and never blocks an issue call).
 void CollectKeyring(TextFormatWriter& out, const keyring::Keyring& keyring) {
-  constexpr keyring::SecretKind kKinds[] = {keyring::SecretKind::kEmailHash,
-                                            keyring::SecretKind::kJwt};
+  constexpr widget::SecretKind kKinds[] = {widget::SecretKind::kEmailHash,
+                                           widget::SecretKind::kJwt};
   double holding[2] = {0, 0};
   double version_sum[2] = {0, 0};
   const std::vector<std::string> app_ids = keyring.AppIds();
@@ -116,7 +116,7 @@ void CollectKeyring(TextFormatWriter& out, const keyring::Keyring& keyring) {
   out.Family("identityd_widget_secrets", "Widgets holding a current secret, by kind.",
              MetricType::kGauge);
   for (int k = 0; k < 2; ++k) {
-    out.Sample("identityd_widget_secrets", {{"kind", keyring::SecretKindName(kKinds[k])}},
+    out.Sample("identityd_widget_secrets", {{"kind", widget::SecretKindName(kKinds[k])}},
                holding[k]);
   }
   out.Family("identityd_secret_versions_installed",
@@ -125,7 +125,7 @@ void CollectKeyring(TextFormatWriter& out, const keyring::Keyring& keyring) {
              MetricType::kGauge);
   for (int k = 0; k < 2; ++k) {
     out.Sample("identityd_secret_versions_installed",
-               {{"kind", keyring::SecretKindName(kKinds[k])}}, version_sum[k]);
+               {{"kind", widget::SecretKindName(kKinds[k])}}, version_sum[k]);
   }
 }
 

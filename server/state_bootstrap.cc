@@ -7,9 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/log.h"
-#include "server/config/keyring_seeder.h"
+#include "server/config/initial_secret_reader.h"
 #include "server/config/master_key.h"
-#include "server/config/secret_source_reader.h"
 #include "server/store/embedded_secret_store.h"
 #include "server/store/etcd/etcd_secret_store.h"
 
@@ -19,7 +18,7 @@ namespace {
 // Installs the current version of each kind of `widget` in `keyring`.
 absl::Status InstallStoredWidget(const store::StoredWidget& widget, keyring::Keyring& keyring) {
   keyring.Register(widget.app_id);
-  bool installed[keyring::kAllSecretKinds.size()] = {};
+  bool installed[widget::kAllSecretKinds.size()] = {};
   for (const store::StoredSecret& secret : widget.secrets) {
     const std::size_t index = static_cast<std::size_t>(secret.kind);
     if (installed[index]) continue;  // an older version: history only
@@ -29,7 +28,7 @@ absl::Status InstallStoredWidget(const store::StoredWidget& widget, keyring::Key
     if (!version.ok()) {
       return absl::Status(version.status().code(),
                           absl::StrCat("widget ", widget.app_id, ", ",
-                                       keyring::SecretKindName(secret.kind), " version ",
+                                       widget::SecretKindName(secret.kind), " version ",
                                        secret.version, ": ", version.status().message()));
     }
     // If-newer: with a replicated store the change feed may have installed
@@ -52,7 +51,7 @@ std::unique_ptr<store::StoreSubscription> FollowStore(store::SecretStore& store,
               keyring::SecretVersion::Create(secret.kind, secret.version, secret.key,
                                              secret.created_at);
           if (!version.ok()) {
-            LogError(absl::StrCat("widget ", app_id, ", ", keyring::SecretKindName(secret.kind),
+            LogError(absl::StrCat("widget ", app_id, ", ", widget::SecretKindName(secret.kind),
                                   " version ", secret.version, " from the store: ",
                                   version.status().message(), "; not installed"));
             continue;
@@ -229,9 +228,9 @@ absl::StatusOr<BootstrappedState> BootstrapState(const StateOptions& options,
     }
     store::StoredWidget seed;
     seed.app_id = widget.app_id;
-    const std::pair<const std::optional<config::SecretSourceConfig>*, keyring::SecretKind>
-        slots[] = {{&widget.email_hash_secret, keyring::SecretKind::kEmailHash},
-                   {&widget.jwt_secret, keyring::SecretKind::kJwt}};
+    const std::pair<const std::optional<config::SecretSourceConfig>*, widget::SecretKind>
+        slots[] = {{&widget.email_hash_secret, widget::SecretKind::kEmailHash},
+                   {&widget.jwt_secret, widget::SecretKind::kJwt}};
     for (const auto& [source, kind] : slots) {
       if (!source->has_value()) continue;
       absl::StatusOr<crypto::SecretBytes> key = config::ReadInitialSecretKey(**source, kind);

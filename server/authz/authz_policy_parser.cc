@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "server/common/json_keys.h"
-#include "server/keyring/app_id.h"
+#include "server/widget/app_id.h"
 
 namespace identity::authz {
 namespace {
@@ -34,14 +34,13 @@ absl::StatusOr<std::vector<std::string>> StringList(const Json& j, const std::st
 // a prefix may use only app_id characters, so that a typo such as
 // "billing_*" vs "billing-*" is not the only difference that stands out.
 absl::Status CheckAppIdPattern(const NamePattern& pattern) {
-  if (!pattern.is_prefix()) return keyring::ValidateAppId(pattern.fixed_part());
-  if (pattern.fixed_part().size() >= keyring::kMaxAppIdLength) {
+  if (!pattern.is_prefix()) return widget::ValidateAppId(pattern.fixed_part());
+  if (pattern.fixed_part().size() >= widget::kMaxAppIdLength) {
     return absl::InvalidArgumentError("prefix is longer than any app_id can be");
   }
-  for (char c : pattern.fixed_part()) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return absl::InvalidArgumentError("prefix may only use [A-Za-z0-9._-]");
+  if (!widget::HasOnlyAppIdCharacters(pattern.fixed_part())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("prefix may only use ", widget::kAppIdCharacters));
   }
   return absl::OkStatus();
 }

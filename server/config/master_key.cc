@@ -6,9 +6,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
-#include "server/config/secret_source_reader.h"
 #include "server/crypto/aes256_gcm.h"
 #include "server/crypto/hex.h"
+#include "server/secret_source/secret_source_reader.h"
 
 namespace identity::config {
 namespace {
@@ -37,7 +37,8 @@ absl::StatusOr<crypto::SecretBytes> ReadMasterKey(const std::string& file) {
       file.empty() ? absl::StrCat("the master key in environment variable ", kMasterKeyEnv)
                    : absl::StrCat("the master key file ", file, " (--master_key_file)");
   absl::StatusOr<crypto::SecretBytes> text =
-      file.empty() ? ReadSecretEnv(kMasterKeyEnv) : ReadSecretFile(file, SharedSecretFile::kRefuse);
+      file.empty() ? secret_source::ReadSecretEnv(kMasterKeyEnv)
+                   : secret_source::ReadSecretFile(file, secret_source::SharedSecretFile::kRefuse);
   if (!text.ok()) {
     if (file.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -16,8 +16,9 @@ inline constexpr char kMasterKeyEnv[] = "IDENTITYD_MASTER_KEY";
 // (--master_key_file), or from kMasterKeyEnv if `file` is empty: 64 hex
 // characters (either case), one trailing newline allowed (as written by
 // `openssl rand -hex 32 > FILE`). Refuses:
-//   * a file that is not private (SharedSecretFile::kRefuse: owned by
-//     identityd's user or root, mode 0600 or stricter): kFailedPrecondition;
+//   * a file that is not private (secret_source::SharedSecretFile::kRefuse:
+//     owned by identityd's user or root, mode 0600 or stricter):
+//     kFailedPrecondition;
 //   * a key that is not 64 hex characters: kInvalidArgument;
 //   * a trivially weak key (kInvalidArgument): fewer than 8 distinct byte
 //     values (all zero, all bytes equal, a short pattern repeated, such as

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "server/common/json_keys.h"
-#include "server/keyring/app_id.h"
+#include "server/widget/app_id.h"
 
 namespace identity::config {
 namespace {
@@ -60,7 +60,7 @@ absl::StatusOr<WidgetConfig> ParseWidget(const Json& j, const std::string& path,
     return Error(absl::StrCat(path, ".app_id"), "is required and must be a string");
   }
   widget.app_id = j.at("app_id").get<std::string>();
-  if (absl::Status s = keyring::ValidateAppId(widget.app_id); !s.ok()) {
+  if (absl::Status s = widget::ValidateAppId(widget.app_id); !s.ok()) {
     // The message already starts "app_id: ": this makes "widgets[N].app_id: ".
     return absl::InvalidArgumentError(absl::StrCat(path, ".", s.message()));
   }

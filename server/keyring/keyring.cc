@@ -5,6 +5,10 @@
 
 namespace identity::keyring {
 
+using widget::kAllSecretKinds;
+using widget::SecretKind;
+using widget::SecretKindName;
+
 struct Keyring::Widget {
   explicit Widget(absl::string_view id) : app_id(id) {}
   const std::string app_id;

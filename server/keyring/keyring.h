@@ -12,8 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "server/keyring/secret_kind.h"
 #include "server/keyring/secret_version.h"
+#include "server/widget/secret_kind.h"
 
 namespace identity::keyring {
 
@@ -42,11 +42,11 @@ class Keyring {
   // Returns the current `kind` secret of `app_id`. kNotFound if no widget has
   // that app_id; kFailedPrecondition if the widget has no secret of that kind.
   absl::StatusOr<std::shared_ptr<const SecretVersion>> Current(absl::string_view app_id,
-                                                               SecretKind kind) const;
+                                                               widget::SecretKind kind) const;
 
   // Returns the current version number of the `kind` secret of `app_id`, 0 if
   // the widget is unknown or has no secret of that kind.
-  std::uint64_t CurrentVersion(absl::string_view app_id, SecretKind kind) const;
+  std::uint64_t CurrentVersion(absl::string_view app_id, widget::SecretKind kind) const;
 
   // Registers `app_id` with no secrets, if it is not registered yet. A
   // registered widget without a secret answers kFailedPrecondition, not

@@ -4,6 +4,8 @@
 
 namespace identity::keyring {
 
+using widget::SecretKind;
+
 SecretVersion::SecretVersion(SecretKind kind, std::uint64_t version,
                              absl::string_view fingerprint, absl::Time created_at,
                              Signer signer)

@@ -12,7 +12,7 @@
 #include "server/crypto/fingerprint.h"
 #include "server/crypto/jwt_signer.h"
 #include "server/crypto/secret_bytes.h"
-#include "server/keyring/secret_kind.h"
+#include "server/widget/secret_kind.h"
 
 namespace identity::keyring {
 
@@ -28,10 +28,10 @@ class SecretVersion {
   // hex-decoded bytes for kEmailHash, the displayed characters for kJwt).
   // kInvalidArgument if the key breaks the kind's rules.
   static absl::StatusOr<std::shared_ptr<const SecretVersion>> Create(
-      SecretKind kind, std::uint64_t version, const crypto::SecretBytes& key,
+      widget::SecretKind kind, std::uint64_t version, const crypto::SecretBytes& key,
       absl::Time created_at);
 
-  SecretKind kind() const { return kind_; }
+  widget::SecretKind kind() const { return kind_; }
   std::uint64_t version() const { return version_; }
   // First 16 hex characters of SHA-256 over the key bytes.
   absl::string_view fingerprint() const {
@@ -48,10 +48,10 @@ class SecretVersion {
 
  private:
   using Signer = std::variant<crypto::EmailHasher, crypto::JwtSigner>;
-  SecretVersion(SecretKind kind, std::uint64_t version, absl::string_view fingerprint,
+  SecretVersion(widget::SecretKind kind, std::uint64_t version, absl::string_view fingerprint,
                 absl::Time created_at, Signer signer);
 
-  const SecretKind kind_;
+  const widget::SecretKind kind_;
   const std::uint64_t version_;
   // Inline rather than std::string: 16 characters would not fit the small-
   // string buffer, and the keyring keeps one per widget and kind.

@@ -271,14 +271,14 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdenti
                                                        IssueEmailHashResponse& response,
                                                        CallAudit& audit) {
   audit::AuditEvent& event = audit.event();
-  event.kind = keyring::SecretKindName(keyring::SecretKind::kEmailHash);
+  event.kind = widget::SecretKindName(widget::SecretKind::kEmailHash);
   event.email = request.email();
   absl::StatusOr<EmailHashRequest> valid = ValidateAndAuthorize(
       caller, authz::Rpc::kIssueEmailHash, request, ValidateEmailHashRequest);
   if (!valid.ok()) return valid.status();
 
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
-      keyring_.Current(valid->app_id, keyring::SecretKind::kEmailHash);
+      keyring_.Current(valid->app_id, widget::SecretKind::kEmailHash);
   if (!secret.ok()) return secret.status();
 
   std::string* hash = response.mutable_email_hash();
@@ -294,14 +294,14 @@ absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIden
                                                          IssueWidgetTokenResponse& response,
                                                          CallAudit& audit) {
   audit::AuditEvent& event = audit.event();
-  event.kind = keyring::SecretKindName(keyring::SecretKind::kJwt);
+  event.kind = widget::SecretKindName(widget::SecretKind::kJwt);
   event.email = request.email();
   absl::StatusOr<WidgetTokenRequest> valid = ValidateAndAuthorize(
       caller, authz::Rpc::kIssueWidgetToken, request, ValidateWidgetTokenRequest);
   if (!valid.ok()) return valid.status();
 
   absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> secret =
-      keyring_.Current(valid->claims.audience, keyring::SecretKind::kJwt);
+      keyring_.Current(valid->claims.audience, widget::SecretKind::kJwt);
   if (!secret.ok()) return secret.status();
 
   crypto::WidgetClaims& claims = valid->claims;
@@ -330,8 +330,8 @@ absl::Status IdentityServiceImpl::HandleRotateSecret(const authz::CallerIdentity
   audit::AuditEvent& event = audit.event();
   // Recorded whenever the request names a kind, even if another field is
   // refused (as the issue calls record theirs).
-  if (const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind())) {
-    event.kind = keyring::SecretKindName(*kind);
+  if (const std::optional<widget::SecretKind> kind = KindFromProto(request.kind())) {
+    event.kind = widget::SecretKindName(*kind);
   }
   absl::StatusOr<RotationRequest> valid = ValidateAndAuthorize(
       caller, authz::Rpc::kRotateSecret, request, ValidateRotateSecretRequest);

@@ -4,7 +4,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "server/keyring/app_id.h"
+#include "server/widget/app_id.h"
 
 namespace identity::service {
 namespace {
@@ -25,7 +25,7 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
   absl::string_view app_id;
   if (absl::WebSafeBase64Unescape(token, &decoded)) {
     app_id = decoded;
-    if (absl::ConsumePrefix(&app_id, kTokenPrefix) && keyring::ValidateAppId(app_id).ok()) {
+    if (absl::ConsumePrefix(&app_id, kTokenPrefix) && widget::ValidateAppId(app_id).ok()) {
       return std::string(app_id);
     }
   }

@@ -24,22 +24,22 @@ void ToProto(const store::SecretVersionInfo& info, identity::v1::SecretVersionIn
 
 }  // namespace
 
-std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind) {
+std::optional<widget::SecretKind> KindFromProto(identity::v1::SecretKind kind) {
   switch (kind) {
     case identity::v1::SECRET_KIND_EMAIL_HASH:
-      return keyring::SecretKind::kEmailHash;
+      return widget::SecretKind::kEmailHash;
     case identity::v1::SECRET_KIND_JWT:
-      return keyring::SecretKind::kJwt;
+      return widget::SecretKind::kJwt;
     default:
       return std::nullopt;
   }
 }
 
-identity::v1::SecretKind KindToProto(keyring::SecretKind kind) {
+identity::v1::SecretKind KindToProto(widget::SecretKind kind) {
   switch (kind) {
-    case keyring::SecretKind::kEmailHash:
+    case widget::SecretKind::kEmailHash:
       return identity::v1::SECRET_KIND_EMAIL_HASH;
-    case keyring::SecretKind::kJwt:
+    case widget::SecretKind::kJwt:
       return identity::v1::SECRET_KIND_JWT;
   }
   return identity::v1::SECRET_KIND_UNSPECIFIED;

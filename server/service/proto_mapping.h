@@ -8,8 +8,8 @@
 #include "absl/strings/string_view.h"
 #include "identity/v1/identity.pb.h"
 #include "server/crypto/jwt_signer.h"
-#include "server/keyring/secret_kind.h"
 #include "server/store/stored_widget.h"
+#include "server/widget/secret_kind.h"
 
 namespace identity::service {
 
@@ -18,10 +18,10 @@ namespace identity::service {
 
 // The secret kind a request names; nullopt for SECRET_KIND_UNSPECIFIED and
 // for values this server does not know.
-std::optional<keyring::SecretKind> KindFromProto(identity::v1::SecretKind kind);
+std::optional<widget::SecretKind> KindFromProto(identity::v1::SecretKind kind);
 
 // The proto value of `kind`.
-identity::v1::SecretKind KindToProto(keyring::SecretKind kind);
+identity::v1::SecretKind KindToProto(widget::SecretKind kind);
 
 // One optional identity claim of an IssueWidgetToken request: the request's
 // field and the JWT claim of the same name it becomes.

@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/crypto/utf8.h"
-#include "server/keyring/app_id.h"
 #include "server/service/page_token.h"
 #include "server/service/proto_mapping.h"
+#include "server/widget/app_id.h"
 
 namespace identity::service {
 namespace {
@@ -109,14 +109,14 @@ absl::StatusOr<std::size_t> ResolvePageSize(std::int32_t page_size) {
 
 absl::StatusOr<EmailHashRequest> ValidateEmailHashRequest(
     const identity::v1::IssueEmailHashRequest& request) {
-  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s = widget::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
   return EmailHashRequest{request.app_id(), request.email()};
 }
 
 absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
     const identity::v1::IssueWidgetTokenRequest& request) {
-  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s = widget::ValidateAppId(request.app_id()); !s.ok()) return s;
   if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
 
   WidgetTokenRequest out;
@@ -137,8 +137,8 @@ absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
 
 absl::StatusOr<RotationRequest> ValidateRotateSecretRequest(
     const identity::v1::RotateSecretRequest& request) {
-  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
-  const std::optional<keyring::SecretKind> kind = KindFromProto(request.kind());
+  if (absl::Status s = widget::ValidateAppId(request.app_id()); !s.ok()) return s;
+  const std::optional<widget::SecretKind> kind = KindFromProto(request.kind());
   if (!kind.has_value()) {
     return absl::InvalidArgumentError("kind: must be SECRET_KIND_EMAIL_HASH or SECRET_KIND_JWT");
   }
@@ -162,7 +162,7 @@ absl::StatusOr<RotationRequest> ValidateRotateSecretRequest(
 
 absl::StatusOr<WidgetRequest> ValidateGetWidgetRequest(
     const identity::v1::GetWidgetRequest& request) {
-  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s = widget::ValidateAppId(request.app_id()); !s.ok()) return s;
   return WidgetRequest{request.app_id()};
 }
 

@@ -12,14 +12,14 @@
 #include "absl/time/time.h"
 #include "identity/v1/identity.pb.h"
 #include "server/crypto/jwt_signer.h"
-#include "server/keyring/secret_kind.h"
+#include "server/widget/secret_kind.h"
 
 namespace identity::service {
 
 // The request rules of the identity.v1 contract: each field's rule, and one
 // Validate*Request per RPC that applies them to a whole request, in field
 // order, the first broken rule being the error. (app_id's rule is
-// keyring::ValidateAppId, shared with the config and the store; a secret's
+// widget::ValidateAppId, shared with the config and the store; a secret's
 // format is checked where its key is built, crypto/secret_format.h.) Each
 // check returns kInvalidArgument with a message that starts with the field's
 // name and states the rule broken, e.g. "email: must contain exactly one '@'".
@@ -86,7 +86,7 @@ absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
 // What a RotateSecret request asks for, once checked.
 struct RotationRequest {
   absl::string_view app_id;
-  keyring::SecretKind kind;
+  widget::SecretKind kind;
   // The new secret as the widget vendor displays it (its format is checked
   // when the rotation builds its key); nullopt: generate one.
   std::optional<absl::string_view> secret;

@@ -15,16 +15,16 @@ struct NewSecret {
   std::optional<crypto::SecretBytes> displayed;  // generated secrets only
 };
 
-absl::StatusOr<NewSecret> Prepare(keyring::SecretKind kind, SecretSource source) {
+absl::StatusOr<NewSecret> Prepare(widget::SecretKind kind, SecretSource source) {
   if (std::holds_alternative<GenerateSecret>(source)) {
     absl::StatusOr<crypto::GeneratedSecret> generated =
-        kind == keyring::SecretKind::kEmailHash ? crypto::GenerateEmailHashSecret()
+        kind == widget::SecretKind::kEmailHash ? crypto::GenerateEmailHashSecret()
                                                 : crypto::GenerateJwtSecret();
     if (!generated.ok()) return generated.status();
     return NewSecret{std::move(generated->key), std::move(generated->displayed)};
   }
   const crypto::SecretBytes& imported = std::get<crypto::SecretBytes>(source);
-  absl::StatusOr<crypto::SecretBytes> key = kind == keyring::SecretKind::kEmailHash
+  absl::StatusOr<crypto::SecretBytes> key = kind == widget::SecretKind::kEmailHash
                                                 ? crypto::ParseEmailHashSecret(imported.view())
                                                 : crypto::ParseJwtSecret(imported.view());
   if (!key.ok()) {
@@ -57,7 +57,7 @@ SecretRotator::SecretRotator(keyring::Keyring& keyring, store::SecretStore& stor
     : keyring_(keyring), store_(store), clock_(std::move(clock)) {}
 
 absl::StatusOr<RotationResult> SecretRotator::Rotate(
-    absl::string_view app_id, keyring::SecretKind kind, SecretSource source,
+    absl::string_view app_id, widget::SecretKind kind, SecretSource source,
     std::optional<std::uint64_t> expected_version, const BeforeApply& before_apply,
     absl::Time deadline) {
   // Parse (or generate) before taking the lock: a bad secret is refused
@@ -74,7 +74,7 @@ absl::StatusOr<RotationResult> SecretRotator::Rotate(
   const std::uint64_t current = *stored_current;
   if (expected_version.has_value() && *expected_version != current) {
     return absl::AbortedError(absl::StrCat("expected_version: the current ",
-                                           keyring::SecretKindName(kind), " secret is version ",
+                                           widget::SecretKindName(kind), " secret is version ",
                                            current, ", not ", *expected_version));
   }
   // The store keeps times to the microsecond; use the same time in memory so

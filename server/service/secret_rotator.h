@@ -13,8 +13,8 @@
 #include "absl/time/time.h"
 #include "server/crypto/secret_bytes.h"
 #include "server/keyring/keyring.h"
-#include "server/keyring/secret_kind.h"
 #include "server/store/secret_store.h"
+#include "server/widget/secret_kind.h"
 
 namespace identity::service {
 
@@ -73,7 +73,7 @@ class SecretRotator {
   // write (the audit record of a rotation precedes the rotation). The keyring
   // serves the new version only after the store holds it. `deadline` (the
   // caller's) bounds every call the store makes to a remote back end.
-  absl::StatusOr<RotationResult> Rotate(absl::string_view app_id, keyring::SecretKind kind,
+  absl::StatusOr<RotationResult> Rotate(absl::string_view app_id, widget::SecretKind kind,
                                         SecretSource source,
                                         std::optional<std::uint64_t> expected_version,
                                         const BeforeApply& before_apply = nullptr,

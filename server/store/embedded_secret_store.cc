@@ -7,10 +7,10 @@
 #include "server/common/log.h"
 #include "server/crypto/fingerprint.h"
 #include "server/crypto/random.h"
-#include "server/keyring/app_id.h"
 #include "server/store/key_check.h"
 #include "server/store/sealed_entry.h"
 #include "server/store/version_history.h"
+#include "server/widget/app_id.h"
 
 namespace identity::store {
 namespace {
@@ -25,7 +25,7 @@ absl::Status CheckSecret(const StoredSecret& secret) {
   return absl::OkStatus();
 }
 
-std::size_t KindIndex(keyring::SecretKind kind) { return static_cast<std::size_t>(kind); }
+std::size_t KindIndex(widget::SecretKind kind) { return static_cast<std::size_t>(kind); }
 
 }  // namespace
 
@@ -137,7 +137,7 @@ absl::Status EmbeddedSecretStore::LoadDirectory() {
         // The key check passed, so the key is right: the entry was altered,
         // or copied from another widget, kind or version.
         return absl::DataLossError(absl::StrCat(
-            path, ": entry ", i, " (", keyring::SecretKindName(entry.kind), " version ",
+            path, ": entry ", i, " (", widget::SecretKindName(entry.kind), " version ",
             entry.version, ") fails authentication: the file was altered, or the entry was "
             "copied from elsewhere"));
       }
@@ -203,8 +203,8 @@ absl::StatusOr<std::vector<StoredWidget>> EmbeddedSecretStore::LoadAll() const {
 }
 
 absl::Status EmbeddedSecretStore::CreateWidget(const StoredWidget& widget) {
-  if (absl::Status s = keyring::ValidateAppId(widget.app_id); !s.ok()) return s;
-  bool seen[keyring::kAllSecretKinds.size()] = {};
+  if (absl::Status s = widget::ValidateAppId(widget.app_id); !s.ok()) return s;
+  bool seen[widget::kAllSecretKinds.size()] = {};
   for (const StoredSecret& secret : widget.secrets) {
     if (absl::Status s = CheckSecret(secret); !s.ok()) return s;
     if (secret.version != 1) {
@@ -212,7 +212,7 @@ absl::Status EmbeddedSecretStore::CreateWidget(const StoredWidget& widget) {
     }
     if (seen[KindIndex(secret.kind)]) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "secrets: more than one ", keyring::SecretKindName(secret.kind), " secret"));
+          "secrets: more than one ", widget::SecretKindName(secret.kind), " secret"));
     }
     seen[KindIndex(secret.kind)] = true;
   }
@@ -224,7 +224,7 @@ absl::Status EmbeddedSecretStore::CreateWidget(const StoredWidget& widget) {
   }
   Widget fresh;
   fresh.reserve(widget.secrets.size());
-  for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
+  for (widget::SecretKind kind : widget::kAllSecretKinds) {
     for (const StoredSecret& secret : widget.secrets) {
       if (secret.kind != kind) continue;
       absl::StatusOr<Kept> kept = Seal(widget.app_id, secret);
@@ -244,7 +244,7 @@ absl::Status EmbeddedSecretStore::CreateWidget(const StoredWidget& widget) {
 absl::Status EmbeddedSecretStore::CompareAndSet(absl::string_view app_id,
                                                 std::uint64_t expected_version,
                                                 const StoredSecret& next) {
-  if (absl::Status s = keyring::ValidateAppId(app_id); !s.ok()) return s;
+  if (absl::Status s = widget::ValidateAppId(app_id); !s.ok()) return s;
   if (absl::Status s = CheckSecret(next); !s.ok()) return s;
   if (next.version != expected_version + 1) {
     return absl::InvalidArgumentError("version: must be expected_version + 1");
@@ -260,7 +260,7 @@ absl::Status EmbeddedSecretStore::CompareAndSet(absl::string_view app_id,
   const std::uint64_t current = CurrentVersionOf(old, next.kind, entry_of);
   if (current != expected_version) {
     return absl::AbortedError(absl::StrCat("expected_version: the current ",
-                                           keyring::SecretKindName(next.kind),
+                                           widget::SecretKindName(next.kind),
                                            " secret is version ", current, ", not ",
                                            expected_version));
   }

@@ -64,7 +64,7 @@ absl::Status InstrumentedSecretStore::CompareAndSetBefore(absl::string_view app_
 }
 
 absl::StatusOr<std::uint64_t> InstrumentedSecretStore::CurrentVersion(
-    absl::string_view app_id, keyring::SecretKind kind, absl::Time deadline) const {
+    absl::string_view app_id, widget::SecretKind kind, absl::Time deadline) const {
   return Timed(metrics_, metrics::StoreOp::kCurrentVersion,
                [&] { return inner_.CurrentVersion(app_id, kind, deadline); });
 }

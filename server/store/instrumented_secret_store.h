@@ -26,7 +26,7 @@ class InstrumentedSecretStore final : public SecretStore {
                              const StoredSecret& next) override;
   absl::Status CompareAndSetBefore(absl::string_view app_id, std::uint64_t expected_version,
                                    const StoredSecret& next, absl::Time deadline) override;
-  absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view app_id, keyring::SecretKind kind,
+  absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view app_id, widget::SecretKind kind,
                                                absl::Time deadline) const override;
   absl::StatusOr<WidgetInfo> GetWidget(absl::string_view app_id) const override;
   absl::StatusOr<std::vector<WidgetInfo>> ListWidgets(absl::string_view start_after,

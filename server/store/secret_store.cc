@@ -11,7 +11,7 @@ constexpr absl::string_view kOutcomeUnknownPayload = "type.identityd/store.Outco
 }  // namespace
 
 absl::StatusOr<std::uint64_t> SecretStore::CurrentVersion(absl::string_view app_id,
-                                                          keyring::SecretKind kind,
+                                                          widget::SecretKind kind,
                                                           absl::Time /*deadline*/) const {
   absl::StatusOr<WidgetInfo> widget = GetWidget(app_id);
   if (absl::IsNotFound(widget.status())) return 0;

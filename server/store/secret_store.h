@@ -12,8 +12,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "server/keyring/secret_kind.h"
 #include "server/store/stored_widget.h"
+#include "server/widget/secret_kind.h"
 
 namespace identity::store {
 
@@ -93,7 +93,7 @@ class SecretStore {
   // a linearizable read, which may be newer than what this replica's keyring
   // has seen yet. Calls to a remote back end end by `deadline`.
   virtual absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view app_id,
-                                                       keyring::SecretKind kind,
+                                                       widget::SecretKind kind,
                                                        absl::Time deadline) const;
 
   // The versions kept for `app_id`, without keys. kNotFound if unknown.

@@ -18,7 +18,7 @@
 #include "absl/strings/strip.h"
 #include "server/common/fd_io.h"
 #include "server/common/file_trust.h"
-#include "server/keyring/app_id.h"
+#include "server/widget/app_id.h"
 
 namespace identity::store {
 namespace {
@@ -354,7 +354,7 @@ absl::StatusOr<StateDirectory::Listing> StateDirectory::ListWidgets() const {
     absl::string_view stem = name;
     if (absl::EndsWith(name, kTempSuffix)) {
       listing.stale_temp_files.emplace_back(name);
-    } else if (absl::ConsumeSuffix(&stem, kWidgetSuffix) && keyring::ValidateAppId(stem).ok()) {
+    } else if (absl::ConsumeSuffix(&stem, kWidgetSuffix) && widget::ValidateAppId(stem).ok()) {
       listing.widget_app_ids.emplace_back(stem);
     } else {
       listing.unexpected_files.emplace_back(name);

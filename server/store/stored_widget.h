@@ -7,7 +7,7 @@
 
 #include "absl/time/time.h"
 #include "server/crypto/secret_bytes.h"
-#include "server/keyring/secret_kind.h"
+#include "server/widget/secret_kind.h"
 
 namespace identity::store {
 
@@ -18,7 +18,7 @@ namespace identity::store {
 
 // StoredSecret is one version of one widget secret, with its key.
 struct StoredSecret {
-  keyring::SecretKind kind = keyring::SecretKind::kEmailHash;
+  widget::SecretKind kind = widget::SecretKind::kEmailHash;
   // 1 for the first secret of this kind, then +1 per rotation.
   std::uint64_t version = 0;
   // When this version was made. Stores keep it to the microsecond.
@@ -40,7 +40,7 @@ struct StoredWidget {
 // SecretVersionInfo describes one stored secret version without its key: what
 // an operator may see.
 struct SecretVersionInfo {
-  keyring::SecretKind kind = keyring::SecretKind::kEmailHash;
+  widget::SecretKind kind = widget::SecretKind::kEmailHash;
   std::uint64_t version = 0;
   absl::Time created_at;
   // First 16 hex characters of SHA-256 over the key bytes (crypto::Fingerprint).

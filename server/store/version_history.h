@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "server/keyring/secret_kind.h"
+#include "server/widget/secret_kind.h"
 
 namespace identity::store {
 
@@ -17,7 +17,7 @@ namespace identity::store {
 
 // The current (newest) version of `kind` in `widget`, 0 if it has none.
 template <typename T, typename EntryOf>
-std::uint64_t CurrentVersionOf(const std::vector<T>& widget, keyring::SecretKind kind,
+std::uint64_t CurrentVersionOf(const std::vector<T>& widget, widget::SecretKind kind,
                                EntryOf entry_of) {
   for (const T& element : widget) {
     if (entry_of(element).kind == kind) return entry_of(element).version;
@@ -31,10 +31,10 @@ std::uint64_t CurrentVersionOf(const std::vector<T>& widget, keyring::SecretKind
 template <typename T, typename EntryOf>
 std::vector<T> WithNewCurrent(const std::vector<T>& old, T next, std::size_t previous_versions,
                               EntryOf entry_of) {
-  const keyring::SecretKind next_kind = entry_of(next).kind;
+  const widget::SecretKind next_kind = entry_of(next).kind;
   std::vector<T> updated;
   updated.reserve(old.size() + 1);  // at most: the oldest of the kind may drop
-  for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
+  for (widget::SecretKind kind : widget::kAllSecretKinds) {
     std::size_t kept_of_kind = 0;
     if (kind == next_kind) {
       updated.push_back(std::move(next));

@@ -5,8 +5,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "server/crypto/aes256_gcm.h"
-#include "server/keyring/app_id.h"
 #include "server/store/internal/byte_codec.h"
+#include "server/widget/app_id.h"
 
 namespace identity::store {
 namespace {
@@ -24,11 +24,11 @@ absl::Status Corrupt(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("corrupted: ", what));
 }
 
-std::uint8_t KindCode(keyring::SecretKind kind) { return static_cast<std::uint8_t>(kind); }
+std::uint8_t KindCode(widget::SecretKind kind) { return static_cast<std::uint8_t>(kind); }
 
 }  // namespace
 
-std::string EntryAssociatedData(absl::string_view app_id, keyring::SecretKind kind,
+std::string EntryAssociatedData(absl::string_view app_id, widget::SecretKind kind,
                                 std::uint64_t version, absl::Time created_at) {
   std::string out;
   ByteWriter w(out);
@@ -70,7 +70,7 @@ absl::StatusOr<WidgetFileContents> DecodeWidgetFile(absl::string_view bytes) {
   std::uint16_t app_id_len = 0;
   absl::string_view app_id;
   if (!r.U16(app_id_len) || !r.Bytes(app_id_len, app_id)) return Corrupt("app_id cut short");
-  if (!keyring::ValidateAppId(app_id).ok()) return Corrupt("app_id breaks the app_id rule");
+  if (!widget::ValidateAppId(app_id).ok()) return Corrupt("app_id breaks the app_id rule");
   contents.app_id = std::string(app_id);
 
   std::uint16_t count = 0;
@@ -80,8 +80,8 @@ absl::StatusOr<WidgetFileContents> DecodeWidgetFile(absl::string_view bytes) {
   }
   // Per kind: whether entries of it have ended (a kind must be contiguous),
   // and the version of its last entry (to check newest-first order).
-  std::array<bool, keyring::kAllSecretKinds.size()> kind_done = {};
-  std::array<std::uint64_t, keyring::kAllSecretKinds.size()> last_version = {};
+  std::array<bool, widget::kAllSecretKinds.size()> kind_done = {};
+  std::array<std::uint64_t, widget::kAllSecretKinds.size()> last_version = {};
   int current_kind = -1;
   for (std::uint16_t i = 0; i < count; ++i) {
     const std::string where = absl::StrCat("entry ", i, ": ");
@@ -93,7 +93,7 @@ absl::StatusOr<WidgetFileContents> DecodeWidgetFile(absl::string_view bytes) {
         !r.Bytes(sealed_len, sealed)) {
       return Corrupt(absl::StrCat(where, "cut short"));
     }
-    if (kind_code >= keyring::kAllSecretKinds.size()) {
+    if (kind_code >= widget::kAllSecretKinds.size()) {
       return Corrupt(absl::StrCat(where, "unknown kind ", kind_code));
     }
     if (version == 0) return Corrupt(absl::StrCat(where, "version 0"));
@@ -110,7 +110,7 @@ absl::StatusOr<WidgetFileContents> DecodeWidgetFile(absl::string_view bytes) {
     }
     last_version[kind_code] = version;
     contents.entries.push_back(WidgetFileEntry{
-        keyring::kAllSecretKinds[kind_code], version,
+        widget::kAllSecretKinds[kind_code], version,
         absl::FromUnixMicros(static_cast<std::int64_t>(micros)), std::string(sealed)});
   }
   if (r.remaining() != 0) return Corrupt("unexpected bytes after the last entry");

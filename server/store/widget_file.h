@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "server/keyring/secret_kind.h"
+#include "server/widget/secret_kind.h"
 
 namespace identity::store {
 
@@ -59,7 +59,7 @@ inline constexpr std::size_t kMaxWidgetFileEntries = 200;
 
 // One sealed secret version in a widget file.
 struct WidgetFileEntry {
-  keyring::SecretKind kind = keyring::SecretKind::kEmailHash;
+  widget::SecretKind kind = widget::SecretKind::kEmailHash;
   std::uint64_t version = 0;
   // Whole microseconds (callers truncate).
   absl::Time created_at;
@@ -89,7 +89,7 @@ absl::StatusOr<WidgetFileContents> DecodeWidgetFile(absl::string_view bytes);
 // The associated data sealed with each key: a label, then app_id, kind,
 // version and created_at, each length-prefixed or fixed-size so that no two
 // different tuples give the same bytes.
-std::string EntryAssociatedData(absl::string_view app_id, keyring::SecretKind kind,
+std::string EntryAssociatedData(absl::string_view app_id, widget::SecretKind kind,
                                 std::uint64_t version, absl::Time created_at);
 
 }  // namespace identity::store

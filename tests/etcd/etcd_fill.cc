@@ -58,9 +58,9 @@ int Run() {
   for (int i = 0; i < count; ++i) {
     const std::string app_id = absl::StrCat("widget-", i);
     WidgetFileContents contents{app_id, {}};
-    for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
+    for (widget::SecretKind kind : widget::kAllSecretKinds) {
       crypto::SecretBytes key = *crypto::RandomSecretBytes(32);
-      if (kind == keyring::SecretKind::kJwt) {
+      if (kind == widget::SecretKind::kJwt) {
         // JWT secrets are printable: use the hex form of the random bytes.
         key = crypto::SecretBytes::Copy(absl::BytesToHexString(key.view()));
       }

@@ -21,7 +21,7 @@ namespace identity::store::etcd {
 namespace {
 
 using ::identity::testing::EtcdCluster;
-using keyring::SecretKind;
+using widget::SecretKind;
 
 StoredSecret Secret(SecretKind kind, std::uint64_t version) {
   return StoredSecret{kind, version, ToStoredTime(absl::Now()),

@@ -28,7 +28,7 @@
 #include "server/authz/authz_policy.h"
 #include "server/authz/authz_policy_parser.h"
 #include "server/authz/rpc.h"
-#include "server/keyring/app_id.h"
+#include "server/widget/app_id.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace identity::fuzz {
@@ -133,7 +133,7 @@ void CheckGrants(const AuthzPolicy& policy) {
     for (bool granted : rule.rpcs) any_rpc = any_rpc || granted;
     FUZZ_CHECK(any_rpc, "a rule with no RPC");
     for (const NamePattern& a : rule.app_ids) {
-      FUZZ_CHECK(a.is_prefix() || keyring::ValidateAppId(a.text()).ok(), absl::CEscape(a.text()));
+      FUZZ_CHECK(a.is_prefix() || widget::ValidateAppId(a.text()).ok(), absl::CEscape(a.text()));
     }
     for (Rpc rpc : authz::kAllRpcs) {
       if (!rule.rpcs[static_cast<std::size_t>(rpc)]) continue;

@@ -28,14 +28,14 @@
 #include "absl/time/time.h"
 #include "identity/v1/identity.pb.h"
 #include "server/crypto/secret_bytes.h"
-#include "server/keyring/secret_kind.h"
 #include "server/store/embedded_secret_store.h"
+#include "server/widget/secret_kind.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace identity::fuzz {
 namespace {
 
-using keyring::SecretKind;
+using widget::SecretKind;
 using store::StoredSecret;
 using namespace std::string_literals;
 using store::StoredSecret;

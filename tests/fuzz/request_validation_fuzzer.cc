@@ -36,9 +36,9 @@
 #include "identity/v1/identity.pb.h"
 #include "server/crypto/jwt_signer.h"
 #include "server/crypto/secret_format.h"
-#include "server/keyring/app_id.h"
 #include "server/service/page_token.h"
 #include "server/service/request_validation.h"
+#include "server/widget/app_id.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace identity::fuzz {
@@ -58,12 +58,12 @@ void CheckRefusal(const absl::Status& status, absl::string_view field) {
 // Each Check* below applies one field's rule and returns whether it accepted
 // the value, after checking what the acceptance or the refusal promises.
 bool CheckAppId(absl::string_view app_id) {
-  const absl::Status status = keyring::ValidateAppId(app_id);
+  const absl::Status status = widget::ValidateAppId(app_id);
   if (!status.ok()) {
     CheckRefusal(status, "app_id");
     return false;
   }
-  FUZZ_CHECK(!app_id.empty() && app_id.size() <= keyring::kMaxAppIdLength, "app_id length");
+  FUZZ_CHECK(!app_id.empty() && app_id.size() <= widget::kMaxAppIdLength, "app_id length");
   for (char c : app_id) {
     FUZZ_CHECK(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
                    c == '-',
@@ -288,7 +288,7 @@ void ListWidgets(absl::string_view bytes) {
     FUZZ_CHECK(start_after->empty(), "an empty token starts at the beginning");
     return;
   }
-  FUZZ_CHECK(keyring::ValidateAppId(*start_after).ok(), absl::CEscape(*start_after));
+  FUZZ_CHECK(widget::ValidateAppId(*start_after).ok(), absl::CEscape(*start_after));
   const absl::StatusOr<std::string> again =
       service::DecodePageToken(service::EncodePageToken(*start_after));
   FUZZ_CHECK(again.ok() && *again == *start_after, "page token round trip");

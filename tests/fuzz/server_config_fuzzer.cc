@@ -22,7 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "server/config/server_config.h"
-#include "server/keyring/app_id.h"
+#include "server/widget/app_id.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace identity::fuzz {
@@ -78,7 +78,7 @@ void Check(absl::string_view text) {
   for (std::size_t i = 0; i < config->widgets.size(); ++i) {
     const WidgetConfig& w = config->widgets[i];
     FUZZ_CHECK(w.json_path == absl::StrCat("widgets[", i, "]"), w.json_path);
-    FUZZ_CHECK(keyring::ValidateAppId(w.app_id).ok(), absl::CEscape(w.app_id));
+    FUZZ_CHECK(widget::ValidateAppId(w.app_id).ok(), absl::CEscape(w.app_id));
     FUZZ_CHECK(app_ids.insert(w.app_id).second, "an app_id listed twice was accepted");
     if (w.email_hash_secret) CheckSource(*w.email_hash_secret, w.json_path + ".email_hash_secret");
     if (w.jwt_secret) CheckSource(*w.jwt_secret, w.json_path + ".jwt_secret");

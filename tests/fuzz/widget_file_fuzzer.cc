@@ -23,8 +23,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "server/crypto/aes256_gcm.h"
-#include "server/keyring/app_id.h"
 #include "server/store/widget_file.h"
+#include "server/widget/app_id.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace identity::fuzz {
@@ -34,7 +34,7 @@ using store::WidgetFileContents;
 using store::WidgetFileEntry;
 
 void CheckEntries(const WidgetFileContents& contents) {
-  FUZZ_CHECK(keyring::ValidateAppId(contents.app_id).ok(), absl::CEscape(contents.app_id));
+  FUZZ_CHECK(widget::ValidateAppId(contents.app_id).ok(), absl::CEscape(contents.app_id));
   FUZZ_CHECK(contents.entries.size() <= store::kMaxWidgetFileEntries, "entry count");
   for (std::size_t i = 0; i < contents.entries.size(); ++i) {
     const WidgetFileEntry& e = contents.entries[i];

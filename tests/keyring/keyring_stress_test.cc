@@ -28,6 +28,8 @@
 namespace identity::keyring {
 namespace {
 
+using widget::SecretKind;
+
 using keyring_testing::TestKey;
 using keyring_testing::TestVersion;
 

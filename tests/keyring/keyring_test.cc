@@ -17,6 +17,10 @@
 namespace identity::keyring {
 namespace {
 
+using widget::kAllSecretKinds;
+using widget::SecretKind;
+using widget::SecretKindName;
+
 using keyring_testing::TestVersion;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;

@@ -12,6 +12,8 @@
 namespace identity::keyring {
 namespace {
 
+using widget::SecretKind;
+
 const absl::Time kCreated = absl::FromUnixSeconds(1700000123);
 
 absl::StatusOr<std::shared_ptr<const SecretVersion>> Create(SecretKind kind, std::uint64_t version,

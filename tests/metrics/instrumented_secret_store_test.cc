@@ -39,7 +39,7 @@ class RecordingStore final : public SecretStore {
     seen_deadline = deadline;
     return absl::UnavailableError("inner");
   }
-  absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view, keyring::SecretKind,
+  absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view, widget::SecretKind,
                                                absl::Time deadline) const override {
     calls.push_back("CurrentVersion");
     seen_deadline = deadline;
@@ -72,7 +72,7 @@ TEST(InstrumentedSecretStoreTest, ForwardsTheCallsWithADefaultImplementationToo)
   EXPECT_EQ(store.CompareAndSetBefore("app", 1, StoredSecret{}, deadline).message(), "inner");
   EXPECT_EQ(inner.seen_deadline, deadline);
   absl::StatusOr<std::uint64_t> version =
-      store.CurrentVersion("app", keyring::SecretKind::kJwt, deadline + absl::Seconds(1));
+      store.CurrentVersion("app", widget::SecretKind::kJwt, deadline + absl::Seconds(1));
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_EQ(*version, 7u);
   EXPECT_EQ(inner.seen_deadline, deadline + absl::Seconds(1));

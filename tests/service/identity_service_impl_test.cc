@@ -60,11 +60,11 @@ class IdentityServiceImplTest : public ::testing::Test {
     const auto imported = [](absl::string_view s) -> SecretSource {
       return crypto::SecretBytes::Copy(s);
     };
-    ASSERT_TRUE(seeder.Rotate("demo", keyring::SecretKind::kEmailHash, imported(kHashHex), 0).ok());
-    ASSERT_TRUE(seeder.Rotate("demo", keyring::SecretKind::kJwt, imported(kJwtSecret), 0).ok());
+    ASSERT_TRUE(seeder.Rotate("demo", widget::SecretKind::kEmailHash, imported(kHashHex), 0).ok());
+    ASSERT_TRUE(seeder.Rotate("demo", widget::SecretKind::kJwt, imported(kJwtSecret), 0).ok());
     ASSERT_TRUE(
-        seeder.Rotate("hash-only", keyring::SecretKind::kEmailHash, imported(kHashHex), 0).ok());
-    ASSERT_TRUE(seeder.Rotate("jwt-only", keyring::SecretKind::kJwt, imported(kJwtSecret), 0).ok());
+        seeder.Rotate("hash-only", widget::SecretKind::kEmailHash, imported(kHashHex), 0).ok());
+    ASSERT_TRUE(seeder.Rotate("jwt-only", widget::SecretKind::kJwt, imported(kJwtSecret), 0).ok());
     keyring_.Register("registered");
   }
 
@@ -422,7 +422,7 @@ TEST_F(IdentityServiceImplTest, RotateWithAStaleExpectedVersionIsAborted) {
   RotateSecretResponse response;
   ExpectStatus(Rotate(request, response), grpc::StatusCode::ABORTED, "expected_version: ");
   EXPECT_EQ(response.ByteSizeLong(), 0u) << "an aborted rotation returned a secret";
-  EXPECT_EQ(keyring_.CurrentVersion("demo", keyring::SecretKind::kJwt), 1u);
+  EXPECT_EQ(keyring_.CurrentVersion("demo", widget::SecretKind::kJwt), 1u);
 }
 
 TEST_F(IdentityServiceImplTest, RotateBadRequestsChangeNothingAndEchoNoSecret) {
@@ -466,7 +466,7 @@ TEST_F(IdentityServiceImplTest, RotateBadRequestsChangeNothingAndEchoNoSecret) {
           << status.error_message();
     }
     EXPECT_EQ(response.ByteSizeLong(), 0u);
-    for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
+    for (widget::SecretKind kind : widget::kAllSecretKinds) {
       EXPECT_EQ(keyring_.CurrentVersion("demo", kind), 1u);
     }
   }

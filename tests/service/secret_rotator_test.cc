@@ -31,7 +31,7 @@ namespace identity::service {
 namespace {
 
 using keyring::Keyring;
-using keyring::SecretKind;
+using widget::SecretKind;
 using keyring::SecretVersion;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -243,7 +243,7 @@ struct BadSecret {
 
 // Test names show the kind and the size, not the (test-only) secret.
 void PrintTo(const BadSecret& bad, std::ostream* os) {
-  *os << keyring::SecretKindName(bad.kind) << " secret of " << bad.secret.size() << " bytes";
+  *os << widget::SecretKindName(bad.kind) << " secret of " << bad.secret.size() << " bytes";
 }
 
 class SecretRotatorBadSecretTest : public SecretRotatorTest,

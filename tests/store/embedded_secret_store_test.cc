@@ -37,7 +37,7 @@ using ::identity::store::testing::LeakForms;
 using ::identity::store::testing::OverwriteFile;
 using ::identity::store::testing::ReadWholeFile;
 using ::testing::HasSubstr;
-using keyring::SecretKind;
+using widget::SecretKind;
 
 crypto::SecretBytes RandomKey(std::size_t size = 32) {
   absl::StatusOr<crypto::SecretBytes> key = crypto::RandomSecretBytes(size);

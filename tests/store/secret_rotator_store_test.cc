@@ -20,7 +20,7 @@
 namespace identity::service {
 namespace {
 
-using keyring::SecretKind;
+using widget::SecretKind;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

@@ -7,7 +7,7 @@ import (
 )
 
 // The request rules of proto/identity/v1/identity.proto, as identityd applies
-// them (server/service/request_validation.cc, server/keyring/app_id.cc). Each
+// them (server/service/request_validation.cc, server/widget/app_id.cc). Each
 // returns "" when the value is valid, else a message naming the field.
 
 func validateAppID(appID string) string {

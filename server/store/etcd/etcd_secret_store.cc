@@ -10,11 +10,11 @@
 #include "server/common/log.h"
 #include "server/crypto/fingerprint.h"
 #include "server/crypto/random.h"
-#include "server/keyring/app_id.h"
 #include "server/store/etcd/etcd_widget_value.h"
 #include "server/store/key_check.h"
 #include "server/store/sealed_entry.h"
 #include "server/store/version_history.h"
+#include "server/widget/app_id.h"
 
 namespace identity::store::etcd {
 namespace {
@@ -181,7 +181,7 @@ absl::StatusOr<std::vector<StoredSecret>> EtcdSecretStore::OpenAll(
     absl::string_view app_id, const std::vector<WidgetFileEntry>& entries,
     bool current_only) const {
   std::vector<StoredSecret> out;
-  bool seen[keyring::kAllSecretKinds.size()] = {};
+  bool seen[widget::kAllSecretKinds.size()] = {};
   for (const WidgetFileEntry& entry : entries) {
     const std::size_t kind = static_cast<std::size_t>(entry.kind);
     if (current_only && seen[kind]) continue;
@@ -189,7 +189,7 @@ absl::StatusOr<std::vector<StoredSecret>> EtcdSecretStore::OpenAll(
     absl::StatusOr<crypto::SecretBytes> key = OpenEntry(*aead_, app_id, entry);
     if (!key.ok()) {
       return absl::DataLossError(absl::StrCat(
-          keyring::SecretKindName(entry.kind), " version ", entry.version,
+          widget::SecretKindName(entry.kind), " version ", entry.version,
           " fails authentication: the value was altered, copied from another widget, or "
           "sealed under another master key"));
     }
@@ -202,7 +202,7 @@ absl::StatusOr<EtcdSecretStore::CachedWidget> EtcdSecretStore::Decode(
     absl::string_view key, absl::string_view value, std::int64_t mod_revision,
     std::vector<StoredSecret>* out_current) const {
   absl::string_view app_id = key;
-  if (!absl::ConsumePrefix(&app_id, widget_prefix_) || !keyring::ValidateAppId(app_id).ok()) {
+  if (!absl::ConsumePrefix(&app_id, widget_prefix_) || !widget::ValidateAppId(app_id).ok()) {
     return absl::DataLossError(absl::StrCat("etcd ", key, ": not a widget key"));
   }
   absl::StatusOr<EtcdWidgetValue> decoded = DecodeEtcdWidgetValue(value);
@@ -282,9 +282,9 @@ absl::StatusOr<std::vector<StoredWidget>> EtcdSecretStore::LoadAll() const {
 }
 
 absl::Status EtcdSecretStore::CreateWidget(const StoredWidget& widget) {
-  if (absl::Status s = keyring::ValidateAppId(widget.app_id); !s.ok()) return s;
+  if (absl::Status s = widget::ValidateAppId(widget.app_id); !s.ok()) return s;
   std::vector<WidgetFileEntry> entries;
-  for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
+  for (widget::SecretKind kind : widget::kAllSecretKinds) {
     bool seen = false;
     for (const StoredSecret& secret : widget.secrets) {
       if (secret.kind != kind) continue;
@@ -294,7 +294,7 @@ absl::Status EtcdSecretStore::CreateWidget(const StoredWidget& widget) {
       }
       if (seen) {
         return absl::InvalidArgumentError(
-            absl::StrCat("secrets: more than one ", keyring::SecretKindName(kind), " secret"));
+            absl::StrCat("secrets: more than one ", widget::SecretKindName(kind), " secret"));
       }
       seen = true;
       absl::StatusOr<WidgetFileEntry> sealed = SealEntry(*aead_, widget.app_id, secret);
@@ -350,7 +350,7 @@ absl::Status EtcdSecretStore::CompareAndSetBefore(absl::string_view app_id,
                                                   std::uint64_t expected_version,
                                                   const StoredSecret& next,
                                                   absl::Time deadline) {
-  if (absl::Status s = keyring::ValidateAppId(app_id); !s.ok()) return s;
+  if (absl::Status s = widget::ValidateAppId(app_id); !s.ok()) return s;
   if (absl::Status s = CheckSecret(next); !s.ok()) return s;
   if (next.version != expected_version + 1) {
     return absl::InvalidArgumentError("version: must be expected_version + 1");
@@ -381,7 +381,7 @@ absl::Status EtcdSecretStore::CompareAndSetBefore(absl::string_view app_id,
     const std::uint64_t current = CurrentVersionOf(entries, next.kind, Itself);
     if (current != expected_version) {
       return absl::AbortedError(absl::StrCat("expected_version: the current ",
-                                             keyring::SecretKindName(next.kind),
+                                             widget::SecretKindName(next.kind),
                                              " secret is version ", current, ", not ",
                                              expected_version));
     }
@@ -424,7 +424,7 @@ absl::Status EtcdSecretStore::ResolveLostWrite(absl::string_view app_id, const s
                                                const absl::Status& send_error) {
   const std::string id_hex = absl::BytesToHexString(rotation_id);
   LogWarning(absl::StrCat("etcd: the answer to rotation ", id_hex, " of ", app_id, " (",
-                          keyring::SecretKindName(sealed.kind), " version ", sealed.version,
+                          widget::SecretKindName(sealed.kind), " version ", sealed.version,
                           ") was lost (", send_error.message(),
                           "); reading back its outcome"));
   absl::Status last = send_error;
@@ -491,12 +491,12 @@ absl::Status EtcdSecretStore::ResolveLostWrite(absl::string_view app_id, const s
       "store: the outcome of this rotation is unknown: it was sent to etcd, the answer was lost "
       "and etcd could not be asked again before the deadline (rotation id ", id_hex,
       "). It may still take effect. Check with `identityctl widget ", app_id, "`: ",
-      keyring::SecretKindName(sealed.kind), " version ", sealed.version, " with fingerprint ",
+      widget::SecretKindName(sealed.kind), " version ", sealed.version, " with fingerprint ",
       fingerprint, " means it did; rotate again only once it shows otherwise"));
 }
 
 absl::StatusOr<std::uint64_t> EtcdSecretStore::CurrentVersion(absl::string_view app_id,
-                                                              keyring::SecretKind kind,
+                                                              widget::SecretKind kind,
                                                               absl::Time deadline) const {
   const std::string key = WidgetKey(app_id);
   absl::StatusOr<RangeResponse> read =
@@ -793,9 +793,9 @@ void EtcdSecretStore::KeeperLoop() {
 
 absl::StatusOr<EtcdSecretStore::ImportResult> EtcdSecretStore::ImportWidget(
     const StoredWidget& widget, absl::Time deadline, std::string* why) {
-  if (absl::Status s = keyring::ValidateAppId(widget.app_id); !s.ok()) return s;
+  if (absl::Status s = widget::ValidateAppId(widget.app_id); !s.ok()) return s;
   std::vector<WidgetFileEntry> entries;
-  for (keyring::SecretKind kind : keyring::kAllSecretKinds) {
+  for (widget::SecretKind kind : widget::kAllSecretKinds) {
     for (const StoredSecret& secret : widget.secrets) {
       if (secret.kind != kind) continue;
       absl::StatusOr<WidgetFileEntry> sealed = SealEntry(*aead_, widget.app_id, secret);
@@ -829,7 +829,7 @@ absl::StatusOr<EtcdSecretStore::ImportResult> EtcdSecretStore::ImportWidget(
         if (mine.version == current.version) match = &mine;
       }
       if (match == nullptr || match->key.view() != current.key.view()) {
-        *why = absl::StrCat("etcd holds ", keyring::SecretKindName(current.kind), " version ",
+        *why = absl::StrCat("etcd holds ", widget::SecretKindName(current.kind), " version ",
                             current.version, ", which the state directory ",
                             match == nullptr ? "does not have" : "has with another key",
                             " (rotated in etcd since?); left as it is");

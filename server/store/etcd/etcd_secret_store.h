@@ -105,7 +105,7 @@ class EtcdSecretStore final : public SecretStore {
   // fingerprint to look for with `identityctl widget APP_ID`.
   absl::Status CompareAndSetBefore(absl::string_view app_id, std::uint64_t expected_version,
                                    const StoredSecret& next, absl::Time deadline) override;
-  absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view app_id, keyring::SecretKind kind,
+  absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view app_id, widget::SecretKind kind,
                                                absl::Time deadline) const override;
   // Linearizable reads of etcd (not the replica's memory), within
   // view_timeout; kUnavailable if etcd does not answer in time.

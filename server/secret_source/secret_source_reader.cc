@@ -1,4 +1,4 @@
-#include "server/config/secret_source_reader.h"
+#include "server/secret_source/secret_source_reader.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 #include "server/common/file_trust.h"
 #include "server/common/log.h"
 
-namespace identity::config {
+namespace identity::secret_source {
 namespace {
 
 absl::Status ErrnoStatus(int err, absl::string_view what) {
@@ -90,4 +90,4 @@ absl::StatusOr<crypto::SecretBytes> ReadSecretEnv(const std::string& name) {
   return crypto::SecretBytes::Copy(TrimOneTrailingNewline(value));
 }
 
-}  // namespace identity::config
+}  // namespace identity::secret_source

@@ -1,6 +1,10 @@
-// SeedKeyring: the initial secrets become version 1 of each widget, from files
-// and environment variables; any bad entry leaves the keyring untouched, and
-// the error names the entry's JSON path, never the secret.
+// ReadInitialSecretKey: a widget's initial secret from its file or
+// environment variable, checked against its kind's rules; the key is the
+// hex-decoded bytes of an email-hash secret and the displayed characters of a
+// JWT secret; an error names the entry's JSON path, never the secret. (That a
+// bad entry leaves the state untouched is start-up's part, tested end to end
+// in tests/store/state_dir_integration_test.cc,
+// BadSeedSecretRefusesTheStartAndWritesNothing.)
 
 #include <cstdlib>
 #include <string>
@@ -8,16 +12,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/config/keyring_seeder.h"
+#include "server/config/initial_secret_reader.h"
 #include "server/config/server_config.h"
-#include "server/crypto/email_hasher.h"
-#include "server/crypto/fingerprint.h"
-#include "server/crypto/jwt_signer.h"
+#include "server/crypto/hex.h"
 #include "server/crypto/secret_bytes.h"
-#include "server/keyring/keyring.h"
 #include "tests/config/config_test_files.h"
 #include "tests/support/temp_dir.h"
 
@@ -25,11 +25,8 @@ namespace identity::config {
 namespace {
 
 using config_testing::WriteFile;
-using keyring::Keyring;
-using keyring::SecretKind;
-using ::testing::HasSubstr;
+using widget::SecretKind;
 using ::testing::StartsWith;
-using ::testing::UnorderedElementsAre;
 
 // Test-only secrets, as the vendor would display them.
 constexpr absl::string_view kHashSecretHex =
@@ -38,9 +35,7 @@ constexpr absl::string_view kJwtSecret = "test-only JWT secret, printable ~!";
 constexpr const char* kJwtEnv = "IDENTITYD_SEEDER_TEST_JWT";
 constexpr const char* kHashEnv = "IDENTITYD_SEEDER_TEST_HASH";
 
-const absl::Time kNow = absl::FromUnixSeconds(1760000000);
-
-class SeedKeyringTest : public ::testing::Test {
+class ReadInitialSecretKeyTest : public ::testing::Test {
  protected:
   void TearDown() override {
     ::unsetenv(kJwtEnv);
@@ -54,76 +49,60 @@ class SeedKeyringTest : public ::testing::Test {
     return config.ok() ? *std::move(config) : ServerConfig{};
   }
 
-  // Seeding `json` fails with `code`, an error starting with `prefix`, no
-  // trace of `secret`, and an empty keyring.
+  // Reads every initial secret of `config` as start-up does (widget by
+  // widget, the email-hash secret first); the first error, if any.
+  static absl::Status ReadAll(const ServerConfig& config) {
+    for (const WidgetConfig& widget : config.widgets) {
+      const std::pair<const std::optional<SecretSourceConfig>*, SecretKind> slots[] = {
+          {&widget.email_hash_secret, SecretKind::kEmailHash},
+          {&widget.jwt_secret, SecretKind::kJwt}};
+      for (const auto& [source, kind] : slots) {
+        if (!source->has_value()) continue;
+        if (absl::Status s = ReadInitialSecretKey(**source, kind).status(); !s.ok()) return s;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Reading the secrets of `json` fails with `code`, an error starting with
+  // `prefix` and no trace of `secret`.
   void ExpectRefused(absl::string_view json, absl::StatusCode code, const std::string& prefix,
                      absl::string_view secret) {
-    Keyring keyring;
-    const absl::Status s = SeedKeyring(Parse(json), keyring, kNow);
+    const absl::Status s = ReadAll(Parse(json));
     EXPECT_EQ(s.code(), code) << s;
     EXPECT_THAT(std::string(s.message()), StartsWith(prefix));
     if (!secret.empty()) {
       EXPECT_FALSE(absl::StrContains(s.message(), secret)) << s.message();
     }
-    EXPECT_EQ(keyring.size(), 0u) << "a refused config changed the keyring";
   }
 
   identity::testing::TempDir dir_;
 };
 
-TEST_F(SeedKeyringTest, InstallsEverySecretAsVersionOne) {
+TEST_F(ReadInitialSecretKeyTest, ReadsEachKindsKey) {
   WriteFile(dir_.File("demo.email_hash"), absl::StrCat(kHashSecretHex, "\n"));
   ASSERT_EQ(::setenv(kJwtEnv, std::string(kJwtSecret).c_str(), 1), 0);
   const ServerConfig config = Parse(absl::StrCat(R"({"widgets": [
       {"app_id": "demo", "email_hash_secret": {"file": "demo.email_hash"},
-       "jwt_secret": {"env": ")", kJwtEnv, R"("}},
-      {"app_id": "later"}]})"));
-  Keyring keyring;
-  ASSERT_TRUE(SeedKeyring(config, keyring, kNow).ok());
-  EXPECT_THAT(keyring.AppIds(), UnorderedElementsAre("demo", "later"));
+       "jwt_secret": {"env": ")", kJwtEnv, R"("}}]})"));
+  ASSERT_EQ(config.widgets.size(), 1u);
 
   // The email-hash secret is hex-decoded (either case) before use.
-  absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> hash =
-      keyring.Current("demo", SecretKind::kEmailHash);
+  absl::StatusOr<crypto::SecretBytes> hash =
+      ReadInitialSecretKey(*config.widgets[0].email_hash_secret, SecretKind::kEmailHash);
   ASSERT_TRUE(hash.ok()) << hash.status();
-  EXPECT_EQ((*hash)->version(), 1u);
-  EXPECT_EQ((*hash)->created_at(), kNow);
-  absl::StatusOr<crypto::EmailHasher> reference_hasher =
-      crypto::EmailHasher::FromHexSecret(kHashSecretHex);
-  ASSERT_TRUE(reference_hasher.ok());
-  ASSERT_NE((*hash)->email_hasher(), nullptr);
-  EXPECT_EQ((*hash)->email_hasher()->Hash("Jane.Doe+1@example.com"),
-            reference_hasher->Hash("Jane.Doe+1@example.com"));
+  absl::StatusOr<crypto::SecretBytes> decoded = crypto::StrictHexDecode(kHashSecretHex);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(hash->view(), decoded->view());
 
   // The JWT secret is used as displayed.
-  absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> jwt =
-      keyring.Current("demo", SecretKind::kJwt);
+  absl::StatusOr<crypto::SecretBytes> jwt =
+      ReadInitialSecretKey(*config.widgets[0].jwt_secret, SecretKind::kJwt);
   ASSERT_TRUE(jwt.ok()) << jwt.status();
-  EXPECT_EQ((*jwt)->version(), 1u);
-  EXPECT_EQ((*jwt)->fingerprint(),
-            crypto::Fingerprint(crypto::SecretBytes::Copy(kJwtSecret).span()));
-  crypto::WidgetClaims claims;
-  claims.email = "jane@example.com";
-  claims.audience = "demo";
-  absl::StatusOr<crypto::JwtSigner> reference_signer = crypto::JwtSigner::FromSecret(kJwtSecret);
-  ASSERT_TRUE(reference_signer.ok());
-  ASSERT_NE((*jwt)->jwt_signer(), nullptr);
-  EXPECT_EQ(*(*jwt)->jwt_signer()->Sign(claims), *reference_signer->Sign(claims));
-
-  // A widget listed without secrets is registered, without secrets.
-  for (SecretKind kind : keyring::kAllSecretKinds) {
-    EXPECT_EQ(keyring.Current("later", kind).status().code(),
-              absl::StatusCode::kFailedPrecondition);
-  }
+  EXPECT_EQ(jwt->view(), kJwtSecret);
 }
 
-TEST_F(SeedKeyringTest, AnEmptyConfigLeavesAnEmptyKeyring) {
-  Keyring keyring;
-  EXPECT_TRUE(SeedKeyring(ServerConfig{}, keyring, kNow).ok());
-  EXPECT_EQ(keyring.size(), 0u);
-}
-
-TEST_F(SeedKeyringTest, ABadSecretInTheLastWidgetLeavesTheKeyringEmpty) {
+TEST_F(ReadInitialSecretKeyTest, ABadSecretInTheLastWidgetIsNamedByItsPath) {
   WriteFile(dir_.File("good.email_hash"), kHashSecretHex);
   ASSERT_EQ(::setenv(kJwtEnv, std::string(kJwtSecret).c_str(), 1), 0);
   const std::string bad_hex = "00112233445566778899aabbccddeeffXX";  // not hex
@@ -138,7 +117,7 @@ TEST_F(SeedKeyringTest, ABadSecretInTheLastWidgetLeavesTheKeyringEmpty) {
                 bad_hex);
 }
 
-TEST_F(SeedKeyringTest, EmailHashSecretRules) {
+TEST_F(ReadInitialSecretKeyTest, EmailHashSecretRules) {
   struct Case {
     std::string content;
     std::string message;
@@ -153,12 +132,12 @@ TEST_F(SeedKeyringTest, EmailHashSecretRules) {
     WriteFile(dir_.File("w.email_hash"), c.content);
     ExpectRefused(
         R"({"widgets": [{"app_id": "w", "email_hash_secret": {"file": "w.email_hash"}}]})",
-                  absl::StatusCode::kInvalidArgument,
-                  "widgets[0].email_hash_secret.file: " + c.message, c.content);
+        absl::StatusCode::kInvalidArgument, "widgets[0].email_hash_secret.file: " + c.message,
+        c.content);
   }
 }
 
-TEST_F(SeedKeyringTest, JwtSecretRules) {
+TEST_F(ReadInitialSecretKeyTest, JwtSecretRules) {
   struct Case {
     std::string value;
     std::string message;
@@ -177,7 +156,7 @@ TEST_F(SeedKeyringTest, JwtSecretRules) {
   }
 }
 
-TEST_F(SeedKeyringTest, MissingSourcesAreNotFoundNamingTheEntry) {
+TEST_F(ReadInitialSecretKeyTest, MissingSourcesAreNotFoundNamingTheEntry) {
   ::unsetenv(kJwtEnv);
   ExpectRefused(absl::StrCat(R"({"widgets": [{"app_id": "w", "jwt_secret": {"env": ")", kJwtEnv,
                              R"("}}]})"),
@@ -191,7 +170,7 @@ TEST_F(SeedKeyringTest, MissingSourcesAreNotFoundNamingTheEntry) {
                 "");
 }
 
-TEST_F(SeedKeyringTest, ASecretOfTheWrongKindIsRefused) {
+TEST_F(ReadInitialSecretKeyTest, ASecretOfTheWrongKindIsRefused) {
   // A JWT secret (not hex) configured as an email-hash secret.
   ASSERT_EQ(::setenv(kHashEnv, std::string(kJwtSecret).c_str(), 1), 0);
   ExpectRefused(absl::StrCat(R"({"widgets": [{"app_id": "w", "email_hash_secret": {"env": ")",
@@ -200,19 +179,17 @@ TEST_F(SeedKeyringTest, ASecretOfTheWrongKindIsRefused) {
                 kJwtSecret);
 }
 
-TEST_F(SeedKeyringTest, EndToEndFromAConfigFile) {
+TEST_F(ReadInitialSecretKeyTest, EndToEndFromAConfigFile) {
   WriteFile(dir_.File("w.jwt"), absl::StrCat(kJwtSecret, "\r\n"));
   WriteFile(dir_.File("identityd.json"),
             R"({"widgets": [{"app_id": "w", "jwt_secret": {"file": "w.jwt"}}]})");
   absl::StatusOr<ServerConfig> config = LoadServerConfigFile(dir_.File("identityd.json"));
   ASSERT_TRUE(config.ok()) << config.status();
-  Keyring keyring;
-  ASSERT_TRUE(SeedKeyring(*config, keyring, kNow).ok());
-  absl::StatusOr<std::shared_ptr<const keyring::SecretVersion>> jwt =
-      keyring.Current("w", SecretKind::kJwt);
-  ASSERT_TRUE(jwt.ok());
-  EXPECT_EQ((*jwt)->fingerprint(),
-            crypto::Fingerprint(crypto::SecretBytes::Copy(kJwtSecret).span()));
+  ASSERT_EQ(config->widgets.size(), 1u);
+  absl::StatusOr<crypto::SecretBytes> jwt =
+      ReadInitialSecretKey(*config->widgets[0].jwt_secret, SecretKind::kJwt);
+  ASSERT_TRUE(jwt.ok()) << jwt.status();
+  EXPECT_EQ(jwt->view(), kJwtSecret);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // identityd and `identityctl audit-hash` both read it; errors name the source
 // and never the key.
 
-#include "server/config/audit_key.h"
+#include "server/secret_source/audit_key.h"
 
 #include <cstdlib>
 #include <string>
@@ -13,7 +13,7 @@
 #include "tests/config/config_test_files.h"
 #include "tests/support/temp_dir.h"
 
-namespace identity::config {
+namespace identity::secret_source {
 namespace {
 
 using config_testing::WriteFile;
@@ -64,4 +64,4 @@ TEST(ReadAuditKeyTest, AMissingFileOrABadKeyNamesTheSourceNeverTheKey) {
 }
 
 }  // namespace
-}  // namespace identity::config
+}  // namespace identity::secret_source

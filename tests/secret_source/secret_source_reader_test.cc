@@ -10,11 +10,11 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/config/secret_source_reader.h"
+#include "server/secret_source/secret_source_reader.h"
 #include "tests/config/config_test_files.h"
 #include "tests/support/temp_dir.h"
 
-namespace identity::config {
+namespace identity::secret_source {
 namespace {
 
 using config_testing::WriteFile;
@@ -145,4 +145,4 @@ TEST_F(ReadSecretEnvTest, UnsetOrEmptyIsNotFoundNamingTheVariable) {
 }
 
 }  // namespace
-}  // namespace identity::config
+}  // namespace identity::secret_source

@@ -1,5 +1,5 @@
-#ifndef IDENTITY_SERVER_CONFIG_SECRET_SOURCE_READER_H_
-#define IDENTITY_SERVER_CONFIG_SECRET_SOURCE_READER_H_
+#ifndef IDENTITY_SERVER_SECRET_SOURCE_SECRET_SOURCE_READER_H_
+#define IDENTITY_SERVER_SECRET_SOURCE_SECRET_SOURCE_READER_H_
 
 #include <string>
 
@@ -7,7 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "server/crypto/secret_bytes.h"
 
-namespace identity::config {
+namespace identity::secret_source {
 
 // The largest secret file read (a JWT secret is at most 256 characters; the
 // rest is slack for a trailing newline and mistakes worth reporting).
@@ -39,6 +39,6 @@ absl::StatusOr<crypto::SecretBytes> ReadSecretEnv(const std::string& name);
 // Removes one trailing "\n" or "\r\n" from `text` (a view into a secret).
 absl::string_view TrimOneTrailingNewline(absl::string_view text);
 
-}  // namespace identity::config
+}  // namespace identity::secret_source
 
-#endif  // IDENTITY_SERVER_CONFIG_SECRET_SOURCE_READER_H_
+#endif  // IDENTITY_SERVER_SECRET_SOURCE_SECRET_SOURCE_READER_H_

@@ -1,12 +1,11 @@
-#ifndef IDENTITY_SERVER_KEYRING_SECRET_KIND_H_
-#define IDENTITY_SERVER_KEYRING_SECRET_KIND_H_
+#ifndef IDENTITY_SERVER_WIDGET_SECRET_KIND_H_
+#define IDENTITY_SERVER_WIDGET_SECRET_KIND_H_
 
 #include <array>
-#include <optional>
 
 #include "absl/strings/string_view.h"
 
-namespace identity::keyring {
+namespace identity::widget {
 
 // SecretKind names the two kinds of widget secret. A widget may hold both.
 enum class SecretKind {
@@ -20,12 +19,10 @@ enum class SecretKind {
 inline constexpr std::array<SecretKind, 2> kAllSecretKinds = {SecretKind::kEmailHash,
                                                               SecretKind::kJwt};
 
-// The kind's name in configs, logs and the CLI: "email_hash" or "jwt".
+// The kind's name in messages, logs, audit events and metrics: "email_hash"
+// or "jwt".
 absl::string_view SecretKindName(SecretKind kind);
 
-// Parses "email_hash" or "jwt"; nullopt otherwise.
-std::optional<SecretKind> ParseSecretKind(absl::string_view name);
+}  // namespace identity::widget
 
-}  // namespace identity::keyring
-
-#endif  // IDENTITY_SERVER_KEYRING_SECRET_KIND_H_
+#endif  // IDENTITY_SERVER_WIDGET_SECRET_KIND_H_

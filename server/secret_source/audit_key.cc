@@ -1,10 +1,10 @@
-#include "server/config/audit_key.h"
+#include "server/secret_source/audit_key.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "server/config/secret_source_reader.h"
+#include "server/secret_source/secret_source_reader.h"
 
-namespace identity::config {
+namespace identity::secret_source {
 
 absl::StatusOr<crypto::EmailHasher> ReadAuditKey(const std::string& file, const std::string& env) {
   const std::string source =
@@ -22,4 +22,4 @@ absl::StatusOr<crypto::EmailHasher> ReadAuditKey(const std::string& file, const 
   return hasher;
 }
 
-}  // namespace identity::config
+}  // namespace identity::secret_source

@@ -1,12 +1,12 @@
-#ifndef IDENTITY_SERVER_CONFIG_AUDIT_KEY_H_
-#define IDENTITY_SERVER_CONFIG_AUDIT_KEY_H_
+#ifndef IDENTITY_SERVER_SECRET_SOURCE_AUDIT_KEY_H_
+#define IDENTITY_SERVER_SECRET_SOURCE_AUDIT_KEY_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "server/crypto/email_hasher.h"
 
-namespace identity::config {
+namespace identity::secret_source {
 
 // Reads the audit key that makes email pseudonyms (docs/audit.md) from
 // `file`, or, if `file` is empty, from the environment variable `env`, and
@@ -16,6 +16,6 @@ namespace identity::config {
 // key. identityd and `identityctl audit-hash` read it the same way.
 absl::StatusOr<crypto::EmailHasher> ReadAuditKey(const std::string& file, const std::string& env);
 
-}  // namespace identity::config
+}  // namespace identity::secret_source
 
-#endif  // IDENTITY_SERVER_CONFIG_AUDIT_KEY_H_
+#endif  // IDENTITY_SERVER_SECRET_SOURCE_AUDIT_KEY_H_

@@ -1,4 +1,5 @@
-// ValidateAppId: 1..128 characters of [A-Za-z0-9._-].
+// ValidateAppId: 1..128 characters of [A-Za-z0-9._-]; HasOnlyAppIdCharacters:
+// the same characters, for parts of an app_id.
 
 #include <string>
 #include <vector>
@@ -7,9 +8,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "server/keyring/app_id.h"
+#include "server/widget/app_id.h"
 
-namespace identity::keyring {
+namespace identity::widget {
 namespace {
 
 void ExpectRejected(absl::string_view app_id) {
@@ -66,5 +67,15 @@ TEST(ValidateAppIdTest, MessageDoesNotEchoTheValue) {
   EXPECT_FALSE(absl::StrContains(s.message(), "with spaces"));
 }
 
+TEST(HasOnlyAppIdCharactersTest, TheCharactersOfAnAppIdAtAnyLength) {
+  EXPECT_TRUE(HasOnlyAppIdCharacters(""));
+  EXPECT_TRUE(HasOnlyAppIdCharacters("billing-"));
+  EXPECT_TRUE(HasOnlyAppIdCharacters(std::string(kMaxAppIdLength + 1, 'a')));
+  for (int c = 0; c < 256; ++c) {
+    const std::string text = "ok" + std::string(1, static_cast<char>(c));
+    EXPECT_EQ(HasOnlyAppIdCharacters(text), ValidateAppId(text).ok()) << c;
+  }
+}
+
 }  // namespace
-}  // namespace identity::keyring
+}  // namespace identity::widget
