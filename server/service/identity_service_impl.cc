@@ -109,6 +109,26 @@ absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::Admit(
   return caller;
 }
 
+template <typename Request>
+absl::StatusOr<authz::CallerIdentity> IdentityServiceImpl::ParseAndAdmit(
+    grpc::ServerContextBase& context, const grpc::ByteBuffer& request_bytes, Request& request,
+    CallAudit& audit) {
+  const absl::Status parsed = ParseRequest(request_bytes, request);
+  if (parsed.ok()) audit.event().app_id = std::string(AppIdOf(request));
+  absl::StatusOr<authz::CallerIdentity> caller = Admit(context, audit);
+  if (!caller.ok()) {
+    audit.FinishRefusedAdmission(caller.status());
+    return caller.status();
+  }
+  // After admission, so that bytes that are not a request are charged to the
+  // caller's rate like any bad request.
+  if (!parsed.ok()) {
+    audit.Finish(parsed);
+    return parsed;
+  }
+  return caller;
+}
+
 template <typename Request, typename Response>
 grpc::Status IdentityServiceImpl::ServeInline(
     grpc::ServerContextBase& context, absl::string_view rpc,
@@ -117,16 +137,11 @@ grpc::Status IdentityServiceImpl::ServeInline(
                                                 Response&, CallAudit&)) {
   CallAudit audit(audit_log_, context, rpc);
   Request request;
-  const absl::Status parsed = ParseRequest(request_bytes, request);
-  if (parsed.ok()) audit.event().app_id = std::string(AppIdOf(request));
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(context, audit);
-  if (!caller.ok()) {
-    audit.FinishRefusedAdmission(caller.status());
-    return ToGrpcStatus(caller.status());
-  }
+  absl::StatusOr<authz::CallerIdentity> caller =
+      ParseAndAdmit(context, request_bytes, request, audit);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   Response response;
-  absl::Status status =
-      parsed.ok() ? (this->*handle)(*caller, request, response, audit) : parsed;
+  absl::Status status = (this->*handle)(*caller, request, response, audit);
   if (status.ok()) status = SerializeResponse(response, response_bytes);
   audit.Finish(status);
   return ToGrpcStatus(status);
@@ -153,17 +168,10 @@ void IdentityServiceImpl::ServeRotateSecret(grpc::ServerContextBase& context,
                                             std::function<void(const grpc::Status&)> finish) {
   auto audit = std::make_shared<CallAudit>(audit_log_, context, "RotateSecret");
   auto messages = std::make_shared<RotateMessages>();
-  const absl::Status parsed = ParseRequest(request, messages->request);
-  if (parsed.ok()) audit->event().app_id = messages->request.app_id();
-  absl::StatusOr<authz::CallerIdentity> caller = Admit(context, *audit);
+  absl::StatusOr<authz::CallerIdentity> caller =
+      ParseAndAdmit(context, request, messages->request, *audit);
   if (!caller.ok()) {
-    audit->FinishRefusedAdmission(caller.status());
     finish(ToGrpcStatus(caller.status()));
-    return;
-  }
-  if (!parsed.ok()) {
-    audit->Finish(parsed);
-    finish(ToGrpcStatus(parsed));
     return;
   }
   // The store's calls end a little before the caller's deadline, so that the

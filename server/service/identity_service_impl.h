@@ -126,10 +126,19 @@ class IdentityServiceImpl final : public RawService {
   absl::StatusOr<authz::CallerIdentity> Admit(grpc::ServerContextBase& context,
                                               CallAudit& audit);
 
-  // Runs a call inline on the thread that received it: parse, audit, admit,
+  // The start of every call: parses `request_bytes` into `request` (its
+  // app_id recorded in `audit` before admission, so that refused calls name
+  // it too), then admits the caller. On a refusal (admission, or bytes that
+  // are not a request) the audit record is finished here and the status to
+  // finish the call with is returned.
+  template <typename Request>
+  absl::StatusOr<authz::CallerIdentity> ParseAndAdmit(grpc::ServerContextBase& context,
+                                                      const grpc::ByteBuffer& request_bytes,
+                                                      Request& request, CallAudit& audit);
+
+  // Runs a call inline on the thread that received it: ParseAndAdmit,
   // `handle`, serialize, record. Returns the status to finish the call with.
-  // `rpc` is a string literal; the request's app_id is recorded before
-  // admission, so that refused calls (rate limit) name it too.
+  // `rpc` is a string literal.
   template <typename Request, typename Response>
   grpc::Status ServeInline(
       grpc::ServerContextBase& context, absl::string_view rpc,
