@@ -1,5 +1,5 @@
-#ifndef IDENTITY_SERVER_STATE_BOOTSTRAP_H_
-#define IDENTITY_SERVER_STATE_BOOTSTRAP_H_
+#ifndef IDENTITY_SERVER_STARTUP_STATE_BOOTSTRAP_H_
+#define IDENTITY_SERVER_STARTUP_STATE_BOOTSTRAP_H_
 
 #include <cstddef>
 #include <memory>
@@ -85,4 +85,4 @@ absl::StatusOr<BootstrappedState> BootstrapState(
 
 }  // namespace identity
 
-#endif  // IDENTITY_SERVER_STATE_BOOTSTRAP_H_
+#endif  // IDENTITY_SERVER_STARTUP_STATE_BOOTSTRAP_H_

@@ -1,4 +1,4 @@
-#include "server/server_security.h"
+#include "server/startup/server_security.h"
 
 #include <grpcpp/security/server_credentials.h>
 
@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/authz/policy_authorizer.h"
 #include "server/common/log.h"
-#include "server/common/process_hardening.h"
+#include "server/startup/process_hardening.h"
 #include "server/crypto/secure_memory.h"
 #include "server/tls/server_credentials.h"
 #include "server/tls/tls_files.h"

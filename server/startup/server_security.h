@@ -1,5 +1,5 @@
-#ifndef IDENTITY_SERVER_SERVER_SECURITY_H_
-#define IDENTITY_SERVER_SERVER_SECURITY_H_
+#ifndef IDENTITY_SERVER_STARTUP_SERVER_SECURITY_H_
+#define IDENTITY_SERVER_STARTUP_SERVER_SECURITY_H_
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
@@ -16,7 +16,7 @@
 #include "server/common/file_poller.h"
 #include "server/limits/rate_limiter.h"
 #include "server/limits/server_limits.h"
-#include "server/listen_address.h"
+#include "server/common/listen_address.h"
 #include "server/metrics/counter.h"
 #include "server/metrics/text_format.h"
 
@@ -89,4 +89,4 @@ class ServerSecurity {
 
 }  // namespace identity
 
-#endif  // IDENTITY_SERVER_SERVER_SECURITY_H_
+#endif  // IDENTITY_SERVER_STARTUP_SERVER_SECURITY_H_

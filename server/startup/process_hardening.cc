@@ -1,4 +1,4 @@
-#include "server/common/process_hardening.h"
+#include "server/startup/process_hardening.h"
 
 #include <sys/prctl.h>
 #include <sys/resource.h>

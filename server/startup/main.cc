@@ -24,23 +24,23 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "server/audit_setup.h"
+#include "server/startup/audit_setup.h"
 #include "server/common/library_log.h"
 #include "server/common/log.h"
 #include "server/config/server_config.h"
 #include "server/health/health_descriptor.h"
 #include "server/health/health_listener.h"
 #include "server/keyring/keyring.h"
-#include "server/listen_address.h"
-#include "server/log_setup.h"
+#include "server/common/listen_address.h"
+#include "server/startup/log_setup.h"
 #include "server/metrics/store_metrics.h"
-#include "server/metrics_setup.h"
-#include "server/server_security.h"
+#include "server/startup/metrics_setup.h"
+#include "server/startup/server_security.h"
 #include "server/service/completion_queue_pool.h"
 #include "server/service/health_service.h"
 #include "server/service/identity_service_impl.h"
-#include "server/state_bootstrap.h"
-#include "server/state_import.h"
+#include "server/startup/state_bootstrap.h"
+#include "server/startup/state_import.h"
 #include "server/store/instrumented_secret_store.h"
 
 ABSL_FLAG(std::string, listen, "",
@@ -193,7 +193,7 @@ int Run() {
   if (listen.empty()) return Fail("--listen is required, e.g. --listen=127.0.0.1:50051");
   absl::StatusOr<ListenAddress> address = ParseListenAddress(listen);
   if (!address.ok()) return Fail(address.status().message());
-  // TLS files, policy, limits (server/server_security.h): checked before any
+  // TLS files, policy, limits (server/startup/server_security.h): checked before any
   // secret is loaded.
   absl::StatusOr<std::unique_ptr<ServerSecurity>> security = ServerSecurity::FromFlags(*address);
   if (!security.ok()) return Fail(security.status().message());
@@ -232,7 +232,7 @@ int Run() {
   // installing before the keyring goes.
   if (!state.ok()) return Fail(state.status().message());
 
-  // Every store call the service makes is timed (server/metrics_setup.h).
+  // Every store call the service makes is timed (server/startup/metrics_setup.h).
   store::InstrumentedSecretStore instrumented_store(*state->store, store_metrics);
 
   service::IdentityServiceImpl service(
