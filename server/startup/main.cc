@@ -9,11 +9,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -24,21 +24,22 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "server/startup/audit_setup.h"
 #include "server/common/library_log.h"
+#include "server/common/listen_address.h"
 #include "server/common/log.h"
 #include "server/config/server_config.h"
 #include "server/health/health_descriptor.h"
 #include "server/health/health_listener.h"
 #include "server/keyring/keyring.h"
-#include "server/common/listen_address.h"
-#include "server/startup/log_setup.h"
 #include "server/metrics/store_metrics.h"
-#include "server/startup/metrics_setup.h"
-#include "server/startup/server_security.h"
 #include "server/service/completion_queue_pool.h"
 #include "server/service/health_service.h"
 #include "server/service/identity_service_impl.h"
+#include "server/startup/audit_setup.h"
+#include "server/startup/log_setup.h"
+#include "server/startup/metrics_setup.h"
+#include "server/startup/process_hardening.h"
+#include "server/startup/server_security.h"
 #include "server/startup/state_bootstrap.h"
 #include "server/startup/state_import.h"
 #include "server/store/instrumented_secret_store.h"
@@ -363,7 +364,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (absl::Status s = identity::ApplyLogFlags(); !s.ok()) return identity::Fail(s.message());
   // Before anything reads a secret: non-dumpable process, secure heap.
-  if (absl::Status s = identity::ProtectProcessFromFlags(); !s.ok()) {
+  if (absl::Status s = identity::HardenProcessFromFlags(); !s.ok()) {
     return identity::Fail(s.message());
   }
   const int exit_code = identity::Run();

@@ -1,20 +1,27 @@
 #ifndef IDENTITY_SERVER_STARTUP_PROCESS_HARDENING_H_
 #define IDENTITY_SERVER_STARTUP_PROCESS_HARDENING_H_
 
-#include <string>
-#include <vector>
+#include "absl/status/status.h"
 
 namespace identity {
 
-// HardenProcess makes the process's memory unreachable by the usual side
-// doors, for a process that holds secrets:
+// HardenProcessFromFlags applies the process-wide protections for secrets:
 //  * PR_SET_DUMPABLE 0: no core dump, and other processes of the same user
 //    can neither ptrace it nor read /proc/PID/mem, /environ or /maps;
-//  * RLIMIT_CORE 0: no core file even if something turns dumping back on.
-// Call first thing in main(), before any secret is read. Returns a warning
-// (one sentence for the operator) per protection the OS refused; the process
-// carries on without it.
-std::vector<std::string> HardenProcess();
+//  * RLIMIT_CORE 0: no core file even if something turns dumping back on;
+//  * the secure heap (--secure_heap_bytes), locked in RAM and excluded from
+//    dumps, which every secret is allocated from.
+// Call first in main(), before any secret is read. A protection the OS
+// refuses is logged as a warning and the server carries on without it; only
+// a bad flag value is an error (kInvalidArgument naming the flag).
+absl::Status HardenProcessFromFlags();
+
+// Logs how much secret memory is still in use and how many secret
+// allocations missed the secure heap. Call at shutdown, after the keyring is
+// destroyed: every widget secret has then been released (and so cleansed).
+// With TLS a few hundred bytes remain: OpenSSL's copy of the server's private
+// key, held by gRPC's process-wide credentials until exit.
+void LogSecretMemoryAtShutdown();
 
 }  // namespace identity
 
