@@ -374,7 +374,14 @@ int Run(int argc, char** argv) {
   options.timeout = absl::GetFlag(FLAGS_timeout);
   options.load_balancing_policy = absl::GetFlag(FLAGS_lb_policy);
   absl::StatusOr<std::unique_ptr<IdentityClient>> client = IdentityClient::Create(options);
-  if (!client.ok()) return Usage(client.status().message());
+  if (!client.ok()) {
+    // The client names its option; here the user set it as a flag.
+    absl::string_view message = client.status().message();
+    if (absl::ConsumePrefix(&message, "load_balancing_policy:")) {
+      return Usage(absl::StrCat("--lb_policy:", message));
+    }
+    return Usage(message);
+  }
 
   const std::string command = args[1];
   const std::vector<char*> command_args(args.begin() + 1, args.end());

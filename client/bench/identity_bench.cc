@@ -789,7 +789,7 @@ int main(int argc, char** argv) {
       "--calls=N] [--rotate_every=10ms] [--paced_fraction=0.5] [--app_id=ID | --widgets=N] "
       "[--scale=1,1000,100000 --server_pid=PID] [--register_widgets=N] [--steady_rate=N]\n"
       "Load generator for identityd; see docs/benchmarks.md.");
-  // As in identityd (server/main.cc): no deadlock graph on every absl::Mutex
+  // As in identityd (server/startup/main.cc): no deadlock graph on every absl::Mutex
   // of gRPC, whose cost Debian's Abseil build would otherwise add to the
   // client's share of the machine.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

@@ -23,7 +23,8 @@ SANITIZER_REPORT_DIR="$SANITIZE_BUILD_DIR/sanitizer-reports"
 #            the unit and integration tests
 #   etcd     identityd replicas on a real etcd cluster (tests/etcd): kill -9,
 #            SIGSTOP and elections against wall-clock deadlines, which the
-#            slower instrumented build would turn into flakes
+#            slower instrumented build would turn into flakes (the store's
+#            C++ on its own, label etcd_store, runs here: tests/etcd)
 #   deploy   the deployment checks (tests/deploy): grpcurl, the container image,
 #            the Kubernetes manifests, the systemd unit; identityd's code they
 #            reach runs here in the integration tests

@@ -21,7 +21,7 @@ APT_PACKAGES=(
   ccache                     # rebuilds (and the second and third build folders) reuse objects
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev openssl nlohmann-json3-dev rapidjson-dev
-  libjemalloc-dev            # identityd's allocator (server/release_allocator.cc)
+  libjemalloc-dev            # identityd's allocator (server/startup/release_allocator.cc)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   rsyslog                    # a real syslog server for the audit sink tests (tests/audit)

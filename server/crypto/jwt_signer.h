@@ -28,8 +28,8 @@ struct WidgetClaims {
 };
 
 // JwtSigner makes compact HS256 JWTs (RFC 7519) for a chat widget: header
-// {"alg":"HS256","typ":"JWT"}, the claims as JSON written by RapidJSON's
-// writer (which does all string escaping), each part base64url-encoded
+// {"alg":"HS256","typ":"JWT"}, the claims as compact JSON (strings escaped as
+// RFC 8259 requires), each part base64url-encoded
 // without padding. Thread-safe and immutable; build one per secret version.
 //
 //   absl::StatusOr<JwtSigner> signer = JwtSigner::FromSecret(secret);

@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "server/listen_address.h"
+#include "server/common/listen_address.h"
 
 namespace identity::health {
 namespace {

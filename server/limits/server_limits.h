@@ -12,7 +12,7 @@ namespace identity::limits {
 
 // Transport limits of the gRPC server: what one connection may cost it. The
 // defaults suit unary calls of a few hundred bytes; each is an identityd flag
-// (see server/server_security.cc).
+// (see server/startup/server_security.cc).
 struct ServerLimits {
   // Largest request message accepted; larger ones fail with
   // RESOURCE_EXHAUSTED before any handler runs. Requests are < 2 KiB.

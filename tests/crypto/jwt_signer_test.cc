@@ -218,6 +218,35 @@ TEST_F(JwtSignerTest, NameIsEscapedSoThatJsonRoundTripsIt) {
   }
 }
 
+// The writer skips plain bytes eight at a time: a byte that needs escaping,
+// or a non-ASCII one, must be seen wherever it falls in or across those
+// eight-byte words.
+TEST_F(JwtSignerTest, SpecialBytesAreSeenAtEveryPosition) {
+  const std::vector<std::string> specials = {"\"", "\\", "\n", "\x01", "\x1f",
+                                             "\xC3\xA9", "\xE2\x80\xA8", "\x7f~ "};
+  for (std::size_t at = 0; at < 24; ++at) {
+    for (const std::string& special : specials) {
+      const std::string name =
+          std::string(at, 'a') + special + std::string(24 - at, 'b') + special;
+      WidgetClaims claims = BaseClaims();
+      claims.name = name;
+      const std::string json = ClaimsJsonOf(SignOrDie(claims));
+      for (unsigned char c : json) ASSERT_GE(c, 0x20) << at << " " << absl::CEscape(special);
+      EXPECT_EQ(OrderedJson::parse(json).at("name").get<std::string>(), name)
+          << at << " " << absl::CEscape(special);
+    }
+    // An invalid sequence is refused wherever it is, after ASCII of any length.
+    for (const std::string& invalid : {std::string("\xC3"), std::string("\x80"),
+                                       std::string("\xED\xA0\x80")}) {
+      WidgetClaims claims = BaseClaims();
+      const std::string name = std::string(at, 'a') + invalid + std::string(24 - at, 'b');
+      claims.name = name;
+      EXPECT_EQ(signer_->Sign(claims).status().code(), absl::StatusCode::kInvalidArgument)
+          << at << " " << absl::CEscape(invalid);
+    }
+  }
+}
+
 TEST_F(JwtSignerTest, EmailAndAudienceAreEscapedToo) {
   WidgetClaims claims = BaseClaims();
   const std::string email = "\"quoted\\\"\"@example.com";

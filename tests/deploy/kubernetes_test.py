@@ -49,7 +49,7 @@ ETCD_EXAMPLE = os.path.join(REPO_ROOT, "deploy", "kubernetes", "etcd")
 # GA since 1.27) and the newest kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.27.0", "1.37.0")
 # How long identityd may take to flush its audit log after --shutdown_grace
-# (server/main.cc, kStopFlushLimit).
+# (server/startup/main.cc, kStopFlushLimit).
 STOP_FLUSH_LIMIT_S = 30
 # Flags of the etcd store (issue 12), not all in every identityd yet.
 ETCD_FLAG = re.compile(r"^--etcd_")

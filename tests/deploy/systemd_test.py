@@ -27,7 +27,7 @@ IDENTITYD = os.environ["IDENTITYD"]
 LAYOUT = os.environ["IMAGE_LAYOUT"]
 UNIT = os.path.join(REPO_ROOT, "deploy", "systemd", "identityd.service")
 MAX_EXPOSURE = 1.5
-STOP_FLUSH_LIMIT_S = 30  # server/main.cc, kStopFlushLimit
+STOP_FLUSH_LIMIT_S = 30  # server/startup/main.cc, kStopFlushLimit
 
 
 def unit_settings(path):

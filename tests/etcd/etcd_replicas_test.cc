@@ -420,7 +420,7 @@ TEST_F(EtcdReplicasTest, RoundRobinSpreadsCallsOverEveryReplica) {
                                               {"hash", kApp, kEmail});
   ASSERT_TRUE(ctl.ok()) << ctl.status();
   EXPECT_EQ(ctl->exit.exit_code, 2);
-  EXPECT_THAT(ctl->stderr_text, HasSubstr("load_balancing_policy: must be pick_first or round_robin"));
+  EXPECT_THAT(ctl->stderr_text, HasSubstr("--lb_policy: must be pick_first or round_robin"));
 }
 
 TEST_F(EtcdReplicasTest, ReplicaThatMissedCompactedHistoryReloads) {

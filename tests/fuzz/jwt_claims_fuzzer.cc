@@ -15,7 +15,7 @@
 //  * the token is header.payload.signature, the header the fixed HS256 one,
 //    each part unpadded base64url;
 //  * the payload parses back as JSON (nlohmann/json: strict, and
-//    independent of the RapidJSON writer) into an object with exactly the
+//    independent of the signer's own JSON writer) into an object with exactly the
 //    claims given, in the documented order, with the same values;
 //  * the signature is HMAC-SHA256 of header.payload under the key (OpenSSL's
 //    one-shot HMAC, not the signer's own keyed context).

@@ -1,5 +1,5 @@
-#ifndef IDENTITY_SERVER_STATE_BOOTSTRAP_H_
-#define IDENTITY_SERVER_STATE_BOOTSTRAP_H_
+#ifndef IDENTITY_SERVER_STARTUP_STATE_BOOTSTRAP_H_
+#define IDENTITY_SERVER_STARTUP_STATE_BOOTSTRAP_H_
 
 #include <cstddef>
 #include <memory>
@@ -59,6 +59,10 @@ struct BootstrappedState {
 // ownership or mode, an existing folder that is not a state directory).
 absl::Status InitialiseStateDirectory(const StateOptions& options);
 
+// The etcd store's options from `options`' --etcd_* flags, for serving and
+// for --import_state_dir alike; kInvalidArgument for a bad endpoint list.
+absl::StatusOr<store::etcd::EtcdSecretStore::Options> EtcdStoreOptions(const StateOptions& options);
+
 // Start-up: opens the store `options` describe, fills `keyring` from it (every
 // stored widget, the current version of each kind), then seeds from `config`
 // (may be null; read from the file `config_path`) each widget the store does
@@ -75,14 +79,10 @@ absl::Status InitialiseStateDirectory(const StateOptions& options);
 // store is etcd (store/etcd/etcd_secret_store.h): the keyring is filled from
 // it and then follows its changes; a master key other than the one the prefix
 // was made with refuses the start, naming --master_key_file.
-// The etcd store's options from `options`' --etcd_* flags, for serving and
-// for --import_state_dir alike; kInvalidArgument for a bad endpoint list.
-absl::StatusOr<store::etcd::EtcdSecretStore::Options> EtcdStoreOptions(const StateOptions& options);
-
 absl::StatusOr<BootstrappedState> BootstrapState(
     const StateOptions& options, const config::ServerConfig* config,
     absl::string_view config_path, keyring::Keyring& keyring, absl::Time now);
 
 }  // namespace identity
 
-#endif  // IDENTITY_SERVER_STATE_BOOTSTRAP_H_
+#endif  // IDENTITY_SERVER_STARTUP_STATE_BOOTSTRAP_H_

@@ -1,4 +1,4 @@
-#include "server/state_import.h"
+#include "server/startup/state_import.h"
 
 #include <vector>
 

@@ -1,5 +1,5 @@
-#ifndef IDENTITY_SERVER_METRICS_SETUP_H_
-#define IDENTITY_SERVER_METRICS_SETUP_H_
+#ifndef IDENTITY_SERVER_STARTUP_METRICS_SETUP_H_
+#define IDENTITY_SERVER_STARTUP_METRICS_SETUP_H_
 
 #include <memory>
 
@@ -8,7 +8,7 @@
 #include "server/keyring/keyring.h"
 #include "server/metrics/metrics_http_server.h"
 #include "server/metrics/store_metrics.h"
-#include "server/server_security.h"
+#include "server/startup/server_security.h"
 
 namespace identity {
 
@@ -31,4 +31,4 @@ absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> StartMetricsFromFlag
 
 }  // namespace identity
 
-#endif  // IDENTITY_SERVER_METRICS_SETUP_H_
+#endif  // IDENTITY_SERVER_STARTUP_METRICS_SETUP_H_

@@ -1,4 +1,4 @@
-#include "server/log_setup.h"
+#include "server/startup/log_setup.h"
 
 #include <string>
 

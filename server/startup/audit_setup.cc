@@ -1,4 +1,4 @@
-#include "server/audit_setup.h"
+#include "server/startup/audit_setup.h"
 
 #include <cstdlib>
 #include <string>

@@ -1,10 +1,10 @@
-#ifndef IDENTITY_SERVER_STATE_IMPORT_H_
-#define IDENTITY_SERVER_STATE_IMPORT_H_
+#ifndef IDENTITY_SERVER_STARTUP_STATE_IMPORT_H_
+#define IDENTITY_SERVER_STARTUP_STATE_IMPORT_H_
 
 #include <string>
 
 #include "absl/status/status.h"
-#include "server/state_bootstrap.h"
+#include "server/startup/state_bootstrap.h"
 
 namespace identity {
 
@@ -25,4 +25,4 @@ absl::Status ImportStateDirectory(const StateOptions& options, const std::string
 
 }  // namespace identity
 
-#endif  // IDENTITY_SERVER_STATE_IMPORT_H_
+#endif  // IDENTITY_SERVER_STARTUP_STATE_IMPORT_H_

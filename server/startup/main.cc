@@ -9,38 +9,40 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "server/audit_setup.h"
 #include "server/common/library_log.h"
+#include "server/common/listen_address.h"
 #include "server/common/log.h"
 #include "server/config/server_config.h"
 #include "server/health/health_descriptor.h"
 #include "server/health/health_listener.h"
 #include "server/keyring/keyring.h"
-#include "server/listen_address.h"
-#include "server/log_setup.h"
 #include "server/metrics/store_metrics.h"
-#include "server/metrics_setup.h"
-#include "server/server_security.h"
 #include "server/service/completion_queue_pool.h"
 #include "server/service/health_service.h"
 #include "server/service/identity_service_impl.h"
-#include "server/state_bootstrap.h"
-#include "server/state_import.h"
+#include "server/startup/audit_setup.h"
+#include "server/startup/log_setup.h"
+#include "server/startup/metrics_setup.h"
+#include "server/startup/process_hardening.h"
+#include "server/startup/server_security.h"
+#include "server/startup/state_bootstrap.h"
+#include "server/startup/state_import.h"
 #include "server/store/instrumented_secret_store.h"
 
 ABSL_FLAG(std::string, listen, "",
@@ -132,6 +134,41 @@ int Fail(absl::string_view message) {
   return 1;
 }
 
+// Where the state is (--state_dir or --etcd_*), its key and how many versions
+// it keeps, for serving and for the state commands alike. The caller sets
+// allow_memory_only and store_metrics.
+absl::StatusOr<StateOptions> StateOptionsFromFlags() {
+  const int previous_versions = absl::GetFlag(FLAGS_previous_versions);
+  if (previous_versions < 0) return absl::InvalidArgumentError("--previous_versions must be 0..99");
+  StateOptions options;
+  options.state_dir = absl::GetFlag(FLAGS_state_dir);
+  options.master_key_file = absl::GetFlag(FLAGS_master_key_file);
+  options.previous_versions = static_cast<std::size_t>(previous_versions);
+  options.etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints);
+  options.etcd_prefix = absl::GetFlag(FLAGS_etcd_prefix);
+  options.etcd_ca_file = absl::GetFlag(FLAGS_etcd_ca_file);
+  options.etcd_cert_file = absl::GetFlag(FLAGS_etcd_cert_file);
+  options.etcd_key_file = absl::GetFlag(FLAGS_etcd_key_file);
+  return options;
+}
+
+// --init_state_dir and --import_state_dir: `command` runs once on the state
+// the flags name, then identityd exits (1 if it failed, with the message
+// after `flag`). Refused with --listen (`listen_refusal`): kept apart from
+// serving, so that no service's command line ever contains them and no
+// restart can make a fresh state directory over a lost one.
+int RunStateCommand(absl::string_view flag, absl::string_view listen,
+                    absl::string_view listen_refusal,
+                    absl::FunctionRef<absl::Status(const StateOptions&)> command) {
+  if (!listen.empty()) return Fail(listen_refusal);
+  absl::StatusOr<StateOptions> options = StateOptionsFromFlags();
+  if (!options.ok()) return Fail(options.status().message());
+  if (absl::Status s = command(*options); !s.ok()) {
+    return Fail(absl::StrCat(flag, ": ", s.message()));
+  }
+  return 0;
+}
+
 // Writes `port` to `path` atomically (temp file + rename), so a reader polling
 // for the file never sees it half-written.
 bool WritePortFile(const std::string& path, int port) {
@@ -158,42 +195,24 @@ int Run() {
   pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
   const std::string listen = absl::GetFlag(FLAGS_listen);
   if (absl::GetFlag(FLAGS_init_state_dir)) {
-    // Kept apart from serving, so that no service's command line ever
-    // contains it and no restart can make a fresh directory over a lost one.
-    if (!listen.empty()) {
-      return Fail("--init_state_dir makes the state directory and exits, it does not serve: "
-                  "drop --listen (then start identityd without --init_state_dir)");
-    }
-    if (absl::Status s = InitialiseStateDirectory(
-            {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_master_key_file)});
-        !s.ok()) {
-      return Fail(absl::StrCat("--init_state_dir: ", s.message()));
-    }
-    return 0;
+    return RunStateCommand(
+        "--init_state_dir", listen,
+        "--init_state_dir makes the state directory and exits, it does not serve: drop --listen "
+        "(then start identityd without --init_state_dir)",
+        InitialiseStateDirectory);
   }
   if (const std::string import_dir = absl::GetFlag(FLAGS_import_state_dir); !import_dir.empty()) {
-    if (!listen.empty()) {
-      return Fail("--import_state_dir copies the state into etcd and exits, it does not serve: "
-                  "drop --listen");
-    }
-    StateOptions options;
-    options.master_key_file = absl::GetFlag(FLAGS_master_key_file);
-    options.previous_versions = static_cast<std::size_t>(absl::GetFlag(FLAGS_previous_versions));
-    options.state_dir = absl::GetFlag(FLAGS_state_dir);
-    options.etcd_endpoints = absl::GetFlag(FLAGS_etcd_endpoints);
-    options.etcd_prefix = absl::GetFlag(FLAGS_etcd_prefix);
-    options.etcd_ca_file = absl::GetFlag(FLAGS_etcd_ca_file);
-    options.etcd_cert_file = absl::GetFlag(FLAGS_etcd_cert_file);
-    options.etcd_key_file = absl::GetFlag(FLAGS_etcd_key_file);
-    if (absl::Status s = ImportStateDirectory(options, import_dir); !s.ok()) {
-      return Fail(absl::StrCat("--import_state_dir: ", s.message()));
-    }
-    return 0;
+    return RunStateCommand(
+        "--import_state_dir", listen,
+        "--import_state_dir copies the state into etcd and exits, it does not serve: drop --listen",
+        [&import_dir](const StateOptions& options) {
+          return ImportStateDirectory(options, import_dir);
+        });
   }
   if (listen.empty()) return Fail("--listen is required, e.g. --listen=127.0.0.1:50051");
   absl::StatusOr<ListenAddress> address = ParseListenAddress(listen);
   if (!address.ok()) return Fail(address.status().message());
-  // TLS files, policy, limits (server/server_security.h): checked before any
+  // TLS files, policy, limits (server/startup/server_security.h): checked before any
   // secret is loaded.
   absl::StatusOr<std::unique_ptr<ServerSecurity>> security = ServerSecurity::FromFlags(*address);
   if (!security.ok()) return Fail(security.status().message());
@@ -209,30 +228,22 @@ int Run() {
     if (!loaded.ok()) return Fail(loaded.status().message());
     config = *std::move(loaded);
   }
-  const int previous_versions = absl::GetFlag(FLAGS_previous_versions);
-  if (previous_versions < 0) return Fail("--previous_versions must be 0..99");
+  absl::StatusOr<StateOptions> state_options = StateOptionsFromFlags();
+  if (!state_options.ok()) return Fail(state_options.status().message());
+  state_options->allow_memory_only = (*security)->plaintext();
   keyring::Keyring keyring;
   // Before the store: a replicated back end reports its watch into it.
   metrics::StoreMetrics store_metrics;
+  state_options->store_metrics = &store_metrics;
   // The store first, then the config's seeds for widgets it does not know.
-  StateOptions state_options{absl::GetFlag(FLAGS_state_dir),
-                              absl::GetFlag(FLAGS_master_key_file),
-                              static_cast<std::size_t>(previous_versions),
-                              (*security)->plaintext(),
-                              absl::GetFlag(FLAGS_etcd_endpoints),
-                              absl::GetFlag(FLAGS_etcd_prefix),
-                              absl::GetFlag(FLAGS_etcd_ca_file),
-                              absl::GetFlag(FLAGS_etcd_cert_file),
-                              absl::GetFlag(FLAGS_etcd_key_file),
-                              &store_metrics};
   absl::StatusOr<BootstrappedState> state =
-      BootstrapState(state_options, config.has_value() ? &*config : nullptr, config_path,
+      BootstrapState(*state_options, config.has_value() ? &*config : nullptr, config_path,
                      keyring, absl::Now());
   // Declared after the keyring, so destroyed first: the follower stops
   // installing before the keyring goes.
   if (!state.ok()) return Fail(state.status().message());
 
-  // Every store call the service makes is timed (server/metrics_setup.h).
+  // Every store call the service makes is timed (server/startup/metrics_setup.h).
   store::InstrumentedSecretStore instrumented_store(*state->store, store_metrics);
 
   service::IdentityServiceImpl service(
@@ -363,7 +374,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (absl::Status s = identity::ApplyLogFlags(); !s.ok()) return identity::Fail(s.message());
   // Before anything reads a secret: non-dumpable process, secure heap.
-  if (absl::Status s = identity::ProtectProcessFromFlags(); !s.ok()) {
+  if (absl::Status s = identity::HardenProcessFromFlags(); !s.ok()) {
     return identity::Fail(s.message());
   }
   const int exit_code = identity::Run();

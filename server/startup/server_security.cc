@@ -1,4 +1,4 @@
-#include "server/server_security.h"
+#include "server/startup/server_security.h"
 
 #include <grpcpp/security/server_credentials.h>
 
@@ -8,8 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "server/authz/policy_authorizer.h"
 #include "server/common/log.h"
-#include "server/common/process_hardening.h"
-#include "server/crypto/secure_memory.h"
 #include "server/tls/server_credentials.h"
 #include "server/tls/tls_files.h"
 
@@ -73,14 +71,6 @@ ABSL_FLAG(int64_t, grpc_memory_quota_bytes, 64 << 20,
           "calls and closes connections (GOAWAY ENHANCE_YOUR_CALM) rather than grow: the bound "
           "on callers that open many streams and never finish their requests. At least 1 MiB.");
 
-// Secret memory.
-ABSL_FLAG(int64_t, secure_heap_bytes, 64 << 20,
-          "Size of the secure heap holding every secret (rounded up to a power of two): locked "
-          "in RAM, excluded from core dumps, guard pages. About 512 bytes per widget with both "
-          "secrets; the default fits ~100k widgets. Needs RLIMIT_MEMLOCK >= this size (or "
-          "CAP_IPC_LOCK), else it works unlocked with a warning. When full, further secrets go "
-          "to ordinary memory with a warning. 0: no secure heap.");
-
 namespace identity {
 namespace {
 
@@ -107,44 +97,6 @@ tls::ServerTlsFiles TlsFilesFromFlags() {
 }
 
 }  // namespace
-
-absl::Status ProtectProcessFromFlags() {
-  for (const std::string& warning : HardenProcess()) LogWarning(warning);
-  const int64_t heap_bytes = absl::GetFlag(FLAGS_secure_heap_bytes);
-  if (heap_bytes < 0) return absl::InvalidArgumentError("--secure_heap_bytes: must be >= 0");
-  if (heap_bytes == 0) {
-    LogWarning(
-        "--secure_heap_bytes=0: secrets live in ordinary memory (cleansed on release, but not "
-        "locked in RAM)");
-    return absl::OkStatus();
-  }
-  absl::StatusOr<crypto::SecureHeapInfo> heap =
-      crypto::InitSecureHeap(static_cast<std::size_t>(heap_bytes));
-  if (absl::IsInvalidArgument(heap.status())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--secure_heap_bytes: ", heap.status().message()));
-  }
-  if (!heap.ok()) {
-    LogWarning(absl::StrCat("secure heap unavailable (", heap.status().message(),
-                            "): secrets live in ordinary memory, cleansed on release"));
-    return absl::OkStatus();
-  }
-  if (!heap->protected_by_os) {
-    LogWarning(heap->warning);
-  } else {
-    LogInfo(absl::StrCat("secure heap: ", heap->size_bytes,
-                         " bytes, locked in RAM and excluded from core dumps"));
-  }
-  return absl::OkStatus();
-}
-
-void LogSecretMemoryAtShutdown() {
-  const crypto::SecureMemoryStats stats = crypto::GetSecureMemoryStats();
-  if (!stats.heap_initialized) return;
-  LogInfo(absl::StrCat("secure heap at shutdown: ", stats.heap_used_bytes, " of ",
-                       stats.heap_size_bytes, " bytes in use; ", stats.fallback_allocations,
-                       " secret allocation(s) fell back to ordinary memory"));
-}
 
 absl::StatusOr<std::unique_ptr<ServerSecurity>> ServerSecurity::FromFlags(
     const ListenAddress& address) {

@@ -1,5 +1,5 @@
-#ifndef IDENTITY_SERVER_AUDIT_SETUP_H_
-#define IDENTITY_SERVER_AUDIT_SETUP_H_
+#ifndef IDENTITY_SERVER_STARTUP_AUDIT_SETUP_H_
+#define IDENTITY_SERVER_STARTUP_AUDIT_SETUP_H_
 
 #include <memory>
 
@@ -22,4 +22,4 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> AuditLogFromFlags();
 
 }  // namespace identity
 
-#endif  // IDENTITY_SERVER_AUDIT_SETUP_H_
+#endif  // IDENTITY_SERVER_STARTUP_AUDIT_SETUP_H_

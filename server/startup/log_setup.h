@@ -1,5 +1,5 @@
-#ifndef IDENTITY_SERVER_LOG_SETUP_H_
-#define IDENTITY_SERVER_LOG_SETUP_H_
+#ifndef IDENTITY_SERVER_STARTUP_LOG_SETUP_H_
+#define IDENTITY_SERVER_STARTUP_LOG_SETUP_H_
 
 #include "absl/status/status.h"
 
@@ -12,4 +12,4 @@ absl::Status ApplyLogFlags();
 
 }  // namespace identity
 
-#endif  // IDENTITY_SERVER_LOG_SETUP_H_
+#endif  // IDENTITY_SERVER_STARTUP_LOG_SETUP_H_

@@ -1,5 +1,5 @@
-#ifndef IDENTITY_SERVER_LISTEN_ADDRESS_H_
-#define IDENTITY_SERVER_LISTEN_ADDRESS_H_
+#ifndef IDENTITY_SERVER_COMMON_LISTEN_ADDRESS_H_
+#define IDENTITY_SERVER_COMMON_LISTEN_ADDRESS_H_
 
 #include <string>
 
@@ -25,4 +25,4 @@ bool IsLoopbackHost(absl::string_view host);
 
 }  // namespace identity
 
-#endif  // IDENTITY_SERVER_LISTEN_ADDRESS_H_
+#endif  // IDENTITY_SERVER_COMMON_LISTEN_ADDRESS_H_

@@ -1,4 +1,4 @@
-#include "server/metrics_setup.h"
+#include "server/startup/metrics_setup.h"
 
 #include <grpcpp/grpcpp.h>
 #include <openssl/crypto.h>
@@ -18,9 +18,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "server/common/listen_address.h"
 #include "server/common/log.h"
 #include "server/crypto/secure_memory.h"
-#include "server/listen_address.h"
 #include "server/metrics/metrics_registry.h"
 #include "server/service/call_metrics.h"
 #include "server/widget/secret_kind.h"

@@ -1,5 +1,5 @@
-#ifndef IDENTITY_SERVER_SERVER_SECURITY_H_
-#define IDENTITY_SERVER_SERVER_SECURITY_H_
+#ifndef IDENTITY_SERVER_STARTUP_SERVER_SECURITY_H_
+#define IDENTITY_SERVER_STARTUP_SERVER_SECURITY_H_
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
@@ -14,28 +14,13 @@
 #include "server/authz/authorizer.h"
 #include "server/authz/policy_authorizer.h"
 #include "server/common/file_poller.h"
+#include "server/common/listen_address.h"
 #include "server/limits/rate_limiter.h"
 #include "server/limits/server_limits.h"
-#include "server/listen_address.h"
 #include "server/metrics/counter.h"
 #include "server/metrics/text_format.h"
 
 namespace identity {
-
-// ProtectProcessFromFlags applies the process-wide protections for secrets:
-// the process becomes non-dumpable with no core files, and the secure heap
-// (--secure_heap_bytes) is set up, locked in RAM and excluded from dumps.
-// Call first in main(), before any secret is read. A protection the OS
-// refuses is logged as a warning and the server carries on without it; only
-// a bad flag value is an error.
-absl::Status ProtectProcessFromFlags();
-
-// Logs how much secret memory is still in use and how many secret
-// allocations missed the secure heap. Call at shutdown, after the keyring is
-// destroyed: every widget secret has then been released (and so cleansed).
-// With TLS a few hundred bytes remain: OpenSSL's copy of the server's private
-// key, held by gRPC's process-wide credentials until exit.
-void LogSecretMemoryAtShutdown();
 
 // ServerSecurity is identityd's transport security and access control, built
 // from its flags: either mutual TLS (--tls_cert_file, --tls_key_file,
@@ -89,4 +74,4 @@ class ServerSecurity {
 
 }  // namespace identity
 
-#endif  // IDENTITY_SERVER_SERVER_SECURITY_H_
+#endif  // IDENTITY_SERVER_STARTUP_SERVER_SECURITY_H_

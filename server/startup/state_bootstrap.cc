@@ -1,4 +1,4 @@
-#include "server/state_bootstrap.h"
+#include "server/startup/state_bootstrap.h"
 
 #include <limits>
 #include <vector>
