@@ -11,8 +11,8 @@
 //   identity-bench --target=... --insecure --app_id=demo-widget --methods=hash,token
 //       --steady_rate=2000 --duration=10m
 //
-// Four modes, each in a file of its own (saturation_mode.h, scale_mode.h,
-// steady_mode.h; registration: widget_registration.h):
+// Five modes, each in a file of its own (saturation_mode.h, scale_mode.h,
+// steady_mode.h, bulk_mode.h; registration: widget_registration.h):
 //   saturation (default)  every scenario of --methods in turn, interleaved
 //                         over --rounds, closed loop; then, with
 //                         --paced_fraction, each method again at that fraction
@@ -23,6 +23,9 @@
 //                         with calls spread uniformly over the widgets, and the
 //                         latency of single rotations.
 //   --register_widgets=N  registers widgets bench-000000.. and exits.
+//   --bulk=SIZES          hashes/s through IssueEmailHashes with SIZES emails
+//                         per call (e.g. 100,1000), against single
+//                         IssueEmailHash calls, with CPU per hash.
 //   --steady_rate=N       every method of --methods at once, open loop, N
 //                         calls/s in total (split evenly), for --duration: a
 //                         steady load, not a saturation (scripts/soak).
@@ -47,6 +50,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/bench/bench_settings.h"
+#include "client/bench/bulk_mode.h"
 #include "client/bench/connection.h"
 #include "client/bench/method_spec.h"
 #include "client/bench/report.h"
@@ -108,6 +112,9 @@ ABSL_FLAG(double, steady_rate, 0,
           "Steady mode: if > 0, run every method of --methods at once (no +rotate), open loop, "
           "at this many calls/s in total split evenly between them, for --warmup + --duration, "
           "and report each method's calls, failures and latency.");
+ABSL_FLAG(std::vector<std::string>, bulk, {},
+          "Bulk mode: emails per IssueEmailHashes call, 1..1000, e.g. 100,1000: hashes/s at each "
+          "size against single IssueEmailHash calls (--app_id's widget).");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10),
           "How long to wait for every channel to connect.");
 
@@ -211,6 +218,17 @@ int Main(int argc, char** argv) {
     if (app_id.empty()) return UsageError("pass --app_id=ID (or --widgets=N)");
     workload.app_ids = {app_id};
   }
+  if (!absl::GetFlag(FLAGS_bulk).empty()) {
+    std::vector<int> sizes;
+    for (const std::string& b : absl::GetFlag(FLAGS_bulk)) {
+      int n = 0;
+      if (!absl::SimpleAtoi(b, &n) || n < 1 || n > 1000) {
+        return UsageError("--bulk: emails per call, each 1..1000, e.g. 100,1000");
+      }
+      sizes.push_back(n);
+    }
+    return RunBulk(*channels, sizes, workload, settings);
+  }
   if (const double rate = absl::GetFlag(FLAGS_steady_rate); rate > 0) {
     return RunSteady(*channels, *scenarios, workload, rate, settings);
   }
@@ -225,7 +243,8 @@ int main(int argc, char** argv) {
       "identity-bench --target=HOST:PORT (--insecure | --ca=FILE [--cert=FILE --key=FILE]) "
       "[--methods=health,hash,token[+rotate]] [--channels=N --in_flight=M] [--duration=D | "
       "--calls=N] [--rotate_every=10ms] [--paced_fraction=0.5] [--app_id=ID | --widgets=N] "
-      "[--scale=1,1000,100000 --server_pid=PID] [--register_widgets=N] [--steady_rate=N]\n"
+      "[--scale=1,1000,100000 --server_pid=PID] [--register_widgets=N] [--steady_rate=N] "
+      "[--bulk=100,1000]\n"
       "Load generator for identityd; see docs/benchmarks.md.");
   // As in identityd (server/main.cc): no deadlock graph on every absl::Mutex
   // of gRPC, whose cost Debian's Abseil build would otherwise add to the
