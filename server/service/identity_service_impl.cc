@@ -14,6 +14,7 @@
 #include "server/crypto/fingerprint.h"
 #include "server/crypto/jwt_signer.h"
 #include "server/keyring/app_id.h"
+#include "server/service/email_hash_batch.h"
 #include "server/service/grpc_status.h"
 #include "server/service/request_parsing.h"
 #include "server/service/request_validation.h"
@@ -26,6 +27,8 @@ using identity::v1::GetWidgetRequest;
 using identity::v1::GetWidgetResponse;
 using identity::v1::IssueEmailHashRequest;
 using identity::v1::IssueEmailHashResponse;
+using identity::v1::IssueEmailHashesRequest;
+using identity::v1::IssueEmailHashesResponse;
 using identity::v1::IssueWidgetTokenRequest;
 using identity::v1::IssueWidgetTokenResponse;
 using identity::v1::ListWidgetsRequest;
@@ -150,6 +153,13 @@ grpc::Status IdentityServiceImpl::ServeIssueEmailHash(grpc::ServerContextBase& c
                      &IdentityServiceImpl::HandleIssueEmailHash);
 }
 
+grpc::Status IdentityServiceImpl::ServeIssueEmailHashes(grpc::ServerContextBase& context,
+                                                        const grpc::ByteBuffer& request,
+                                                        grpc::ByteBuffer& response) {
+  return ServeInline(context, "IssueEmailHashes", request, response,
+                     &IdentityServiceImpl::HandleIssueEmailHashes);
+}
+
 grpc::Status IdentityServiceImpl::ServeIssueWidgetToken(grpc::ServerContextBase& context,
                                                         const grpc::ByteBuffer& request,
                                                         grpc::ByteBuffer& response) {
@@ -237,6 +247,11 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
                          RequestIssueEmailHash(c, r, w, cq, cq, tag);
                        },
                        serve_inline(&IdentityServiceImpl::ServeIssueEmailHash)};
+  issue_email_hashes_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
+                                grpc::ServerCompletionQueue* cq, void* tag) {
+                           RequestIssueEmailHashes(c, r, w, cq, cq, tag);
+                         },
+                         serve_inline(&IdentityServiceImpl::ServeIssueEmailHashes)};
   issue_widget_token_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
                                 grpc::ServerCompletionQueue* cq, void* tag) {
                            RequestIssueWidgetToken(c, r, w, cq, cq, tag);
@@ -264,8 +279,8 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
                     },
                     /*notice_cancellation=*/true};
   for (const RawUnaryCall::Kind* kind :
-       {&issue_email_hash_, &issue_widget_token_, &get_widget_, &list_widgets_,
-        &rotate_secret_}) {
+       {&issue_email_hash_, &issue_email_hashes_, &issue_widget_token_, &get_widget_,
+        &list_widgets_, &rotate_secret_}) {
     pool.AddCallKind(
         [kind](CompletionQueuePool::Queue& queue) { RawUnaryCall::Request(*kind, queue); });
   }
@@ -296,6 +311,21 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdenti
   response.set_secret_version((*secret)->version());
   event.version = (*secret)->version();
   return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleIssueEmailHashes(const authz::CallerIdentity& caller,
+                                                         const IssueEmailHashesRequest& request,
+                                                         IssueEmailHashesResponse& response,
+                                                         CallAudit& audit) {
+  audit.event().kind = keyring::SecretKindName(keyring::SecretKind::kEmailHash);
+  if (absl::Status s = ValidateEmailHashesRequest(request); !s.ok()) return s;
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kIssueEmailHashes,
+                                                     request.app_id());
+      !s.ok()) {
+    return s;
+  }
+  return IssueEmailHashBatch(keyring_, request, response, audit.event(),
+                             audit_log_ != nullptr ? &audit_log_->emails() : nullptr);
 }
 
 absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIdentity& caller,

@@ -48,11 +48,12 @@ struct AccessControl {
 // thread that read a request runs its handler, no hand-off to a callback
 // thread; see docs/benchmarks.md, "Profiles").
 using RawService = identity::v1::IdentityService::WithRawMethod_IssueEmailHash<
+    identity::v1::IdentityService::WithRawMethod_IssueEmailHashes<
     identity::v1::IdentityService::WithRawMethod_IssueWidgetToken<
         identity::v1::IdentityService::WithRawMethod_RotateSecret<
             identity::v1::IdentityService::WithRawMethod_GetWidget<
                 identity::v1::IdentityService::WithRawMethod_ListWidgets<
-                    identity::v1::IdentityService::Service>>>>>;
+                    identity::v1::IdentityService::Service>>>>>>;
 
 // The trailing-metadata key of a RESOURCE_EXHAUSTED reply from the rate
 // limiter: milliseconds until the caller may call again, in decimal. The same
@@ -100,6 +101,11 @@ class IdentityServiceImpl final : public RawService {
   // the status to finish the call with.
   grpc::Status ServeIssueEmailHash(grpc::ServerContextBase& context,
                                    const grpc::ByteBuffer& request, grpc::ByteBuffer& response);
+  // IssueEmailHashes (email_hash_batch.h): inline too, ~1 ms of CPU for
+  // 1,000 emails.
+  grpc::Status ServeIssueEmailHashes(grpc::ServerContextBase& context,
+                                     const grpc::ByteBuffer& request,
+                                     grpc::ByteBuffer& response);
   grpc::Status ServeIssueWidgetToken(grpc::ServerContextBase& context,
                                      const grpc::ByteBuffer& request,
                                      grpc::ByteBuffer& response);
@@ -140,6 +146,10 @@ class IdentityServiceImpl final : public RawService {
                                     const identity::v1::IssueEmailHashRequest& request,
                                     identity::v1::IssueEmailHashResponse& response,
                                     CallAudit& audit);
+  absl::Status HandleIssueEmailHashes(const authz::CallerIdentity& caller,
+                                      const identity::v1::IssueEmailHashesRequest& request,
+                                      identity::v1::IssueEmailHashesResponse& response,
+                                      CallAudit& audit);
   absl::Status HandleIssueWidgetToken(const authz::CallerIdentity& caller,
                                       const identity::v1::IssueWidgetTokenRequest& request,
                                       identity::v1::IssueWidgetTokenResponse& response,
@@ -168,8 +178,8 @@ class IdentityServiceImpl final : public RawService {
   const Clock clock_;
   SecretRotator rotator_;
   // How ServeFrom asks for and serves each method's calls.
-  RawUnaryCall::Kind issue_email_hash_, issue_widget_token_, rotate_secret_, get_widget_,
-      list_widgets_;
+  RawUnaryCall::Kind issue_email_hash_, issue_email_hashes_, issue_widget_token_, rotate_secret_,
+      get_widget_, list_widgets_;
   // Last: destroyed first, running any rotation or read still queued while
   // the rest of the service exists.
   SerialWorker reader_worker_;
