@@ -111,6 +111,16 @@ absl::StatusOr<v1::IssueEmailHashResponse> IdentityClient::IssueEmailHash(
   });
 }
 
+absl::StatusOr<v1::IssueEmailHashesResponse> IdentityClient::IssueEmailHashes(
+    absl::string_view app_id, absl::Span<const std::string> emails) const {
+  v1::IssueEmailHashesRequest request;
+  request.set_app_id(std::string(app_id));
+  request.mutable_emails()->Add(emails.begin(), emails.end());
+  return Call<v1::IssueEmailHashesResponse>(request, [](auto& stub, auto... args) {
+    return stub.IssueEmailHashes(args...);
+  });
+}
+
 absl::StatusOr<v1::IssueWidgetTokenResponse> IdentityClient::IssueWidgetToken(
     const v1::IssueWidgetTokenRequest& request) const {
   return Call<v1::IssueWidgetTokenResponse>(request, [](auto& stub, auto... args) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "absl/time/time.h"
 #include "identity/v1/identity.grpc.pb.h"
 
@@ -79,6 +80,13 @@ class IdentityClient {
   // The HMAC email hash of `email` for the widget `app_id`.
   absl::StatusOr<v1::IssueEmailHashResponse> IssueEmailHash(absl::string_view app_id,
                                                            absl::string_view email) const;
+
+  // The HMAC email hashes of `emails` (at most 1,000 per call) for the
+  // widget `app_id`: one result per email, in order, each a hash or the
+  // error of that email alone (EmailHashResult). For more emails, call again
+  // with the next ones.
+  absl::StatusOr<v1::IssueEmailHashesResponse> IssueEmailHashes(
+      absl::string_view app_id, absl::Span<const std::string> emails) const;
 
   // A widget JWT; the request carries app_id, email, optional claims and ttl.
   absl::StatusOr<v1::IssueWidgetTokenResponse> IssueWidgetToken(

@@ -3,6 +3,7 @@
 //   identityctl --target=HOST:PORT (--ca=F --cert=F --key=F | --insecure)
 //               [--output=text|json] COMMAND ...
 //     hash APP_ID EMAIL
+//     hashes APP_ID     (emails on stdin, one per line: at most 1,000, one call)
 //     token APP_ID EMAIL [--ttl=SECONDS] [--name=..] [--account_id=..]
 //           [--account_external_id=..] [--contact_id=..] [--contact_external_id=..]
 //     rotate APP_ID --kind=email_hash|jwt (--generate | --secret_file=FILE | secret on stdin)
@@ -14,7 +15,7 @@
 //                        no server: the key from FILE or $IDENTITYD_AUDIT_KEY)
 //
 // Exit status: 0 success; 1 the call failed (gRPC status code name and message
-// on stderr); 2 usage error.
+// on stderr), or some email of `hashes` was not hashed; 2 usage error.
 
 #include <google/protobuf/util/json_util.h>
 
@@ -154,6 +155,39 @@ int Hash(const IdentityClient& client, const std::vector<char*>& args) {
   } else {
     std::cout << "email_hash: " << r->email_hash() << "\nsecret_version: " << r->secret_version()
               << "\n";
+  }
+  return 0;
+}
+
+// hashes APP_ID: the emails on stdin, one per line and each taken exactly as
+// given (only the line break is removed), in one IssueEmailHashes call.
+// Text output is one line per email, in order (its hash, or "error: " and
+// the message naming emails[i], i counted from 0), so that it pastes beside
+// the input; the secret version goes to stderr.
+int Hashes(const IdentityClient& client, const std::vector<char*>& args) {
+  if (args.size() != 2) return Usage("hashes takes APP_ID (and the emails on stdin)");
+  std::vector<std::string> emails;
+  for (std::string line; std::getline(std::cin, line);) emails.push_back(std::move(line));
+  absl::StatusOr<v1::IssueEmailHashesResponse> r = client.IssueEmailHashes(args[1], emails);
+  if (!r.ok()) return RpcError(r.status());
+  int not_hashed = 0;
+  for (const v1::EmailHashResult& result : r->results()) not_hashed += result.has_error();
+  if (JsonOutput()) {
+    PrintJson(*r);
+  } else {
+    for (const v1::EmailHashResult& result : r->results()) {
+      if (result.has_error()) {
+        std::cout << "error: " << result.error().message() << "\n";
+      } else {
+        std::cout << result.email_hash() << "\n";
+      }
+    }
+    std::cerr << "identityctl: secret_version " << r->secret_version() << "\n";
+  }
+  if (not_hashed > 0) {
+    std::cerr << "identityctl: " << not_hashed << " of " << r->results_size()
+              << " emails were not hashed (see the error results)\n";
+    return kExitRpcError;
   }
   return 0;
 }
@@ -322,6 +356,8 @@ int Run(int argc, char** argv) {
       "identityctl --target=HOST:PORT (--ca=F --cert=F --key=F | --insecure) "
       "[--output=text|json] COMMAND ...\n"
       "  hash APP_ID EMAIL\n"
+      "  hashes APP_ID      the emails on stdin, one per line (at most 1,000): one hash or error "
+      "line each\n"
       "  token APP_ID EMAIL [--ttl=SECONDS] [--name=..] [--account_id=..] "
       "[--account_external_id=..] [--contact_id=..] [--contact_external_id=..]\n"
       "  rotate APP_ID --kind=email_hash|jwt (--generate | --secret_file=FILE | secret on stdin) "
@@ -331,7 +367,8 @@ int Run(int argc, char** argv) {
       "identityctl [--audit_key_file=FILE] audit-hash EMAIL|-   (-: the email from stdin)\n"
       "  the email's pseudonym in identityd's audit log (local; key from FILE or "
       "$IDENTITYD_AUDIT_KEY)\n"
-      "Exit status: 0 success, 1 the call failed (status on stderr), 2 usage error.");
+      "Exit status: 0 success, 1 the call failed (status on stderr) or an email of hashes was "
+      "not hashed, 2 usage error.");
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = [](absl::string_view file) {
     return absl::StrContains(file, "client/");
@@ -343,7 +380,7 @@ int Run(int argc, char** argv) {
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   parsing_flags = false;
   if (args.size() < 2) {
-    return Usage("missing COMMAND (hash, token, rotate, widget, widgets or audit-hash)");
+    return Usage("missing COMMAND (hash, hashes, token, rotate, widget, widgets or audit-hash)");
   }
   if (absl::string_view(args[1]) == "audit-hash") {
     return AuditHash(std::vector<char*>(args.begin() + 1, args.end()));
@@ -386,12 +423,13 @@ int Run(int argc, char** argv) {
   const std::string command = args[1];
   const std::vector<char*> command_args(args.begin() + 1, args.end());
   if (command == "hash") return Hash(**client, command_args);
+  if (command == "hashes") return Hashes(**client, command_args);
   if (command == "token") return Token(**client, command_args);
   if (command == "rotate") return Rotate(**client, command_args);
   if (command == "widget") return Widget(**client, command_args);
   if (command == "widgets") return Widgets(**client, command_args);
   return Usage(absl::StrCat("unknown command \"", command,
-                            "\" (hash, token, rotate, widget, widgets or audit-hash)"));
+                            "\" (hash, hashes, token, rotate, widget, widgets or audit-hash)"));
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ struct Workload {
   // Each call picks one of these uniformly at random. Never empty.
   std::vector<std::string> app_ids;
   std::string email = "jane.doe@example.com";
+  // The emails of each IssueEmailHashes call ("hashes"): batch_size distinct
+  // ones, bench-user-000000@example.com...
+  int batch_size = 1000;
 };
 
 // MethodSpec says how the load generator makes the requests of one RPC and
@@ -48,8 +51,10 @@ struct MethodSpec {
 //   token       IssueWidgetToken with no optional claim
 //   token_full  IssueWidgetToken with all five optional claims and a ttl
 //   rotate      RotateSecret (generate), alternating the two kinds
-inline constexpr absl::string_view kMethodNames[] = {"health", "hash", "token", "token_full",
-                                                     "rotate"};
+//   hashes      IssueEmailHashes with Workload::batch_size emails (every
+//               result checked: a hash each)
+inline constexpr absl::string_view kMethodNames[] = {"health", "hash",   "token", "token_full",
+                                                     "rotate", "hashes"};
 
 // Makes the spec of the method called `name` (one of kMethodNames) over
 // `workload`. kInvalidArgument for an unknown name or an empty workload.

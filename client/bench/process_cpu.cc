@@ -41,4 +41,11 @@ absl::StatusOr<absl::Duration> CpuTime(int pid) {
   return absl::Seconds(static_cast<double>(utime + stime) / static_cast<double>(ticks_per_second));
 }
 
+std::optional<absl::Duration> MaybeCpuTime(int pid) {
+  if (pid <= 0) return std::nullopt;
+  absl::StatusOr<absl::Duration> cpu = CpuTime(pid);
+  if (!cpu.ok()) return std::nullopt;
+  return *cpu;
+}
+
 }  // namespace identity::bench

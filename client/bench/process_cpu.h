@@ -1,6 +1,8 @@
 #ifndef IDENTITY_CLIENT_BENCH_PROCESS_CPU_H_
 #define IDENTITY_CLIENT_BENCH_PROCESS_CPU_H_
 
+#include <optional>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -14,6 +16,9 @@ namespace identity::bench {
 //
 //   absl::StatusOr<absl::Duration> before = CpuTime(server_pid);
 absl::StatusOr<absl::Duration> CpuTime(int pid);
+
+// CpuTime(pid), or nullopt if it cannot be read (or pid is 0: not given).
+std::optional<absl::Duration> MaybeCpuTime(int pid);
 
 }  // namespace identity::bench
 

@@ -44,6 +44,13 @@ async function main([appId = "demo-widget", email = "jane@example.com"]) {
     const hash = await call("IssueEmailHash", { app_id: appId, email });
     console.log(`email_hash: ${hash.email_hash} (secret version ${hash.secret_version})`);
 
+    // 1b. Many hashes in one call (backfills, exports; at most 1,000 emails):
+    // one result per email, in order; a bad email gets its own error.
+    const batch = await call("IssueEmailHashes", { app_id: appId, emails: [email, "not-an-email"] });
+    for (const r of batch.results) {
+      console.log(r.error ? `not hashed: ${r.error.message}` : `email_hash: ${r.email_hash}`);
+    }
+
     // 2. A widget JWT with an optional claim and an explicit lifetime.
     const token = await call("IssueWidgetToken", {
       app_id: appId,

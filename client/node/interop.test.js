@@ -90,6 +90,27 @@ describe("identityd from Node.js", () => {
     }
   });
 
+  test("bulk email hashes equal the vendor's Node snippet, a bad email fails alone", async () => {
+    const secret = readSecret("IDENTITYD_EMAIL_HASH_SECRET_FILE");
+    const emails = [...EMAILS, "not-an-email"];
+    const reply = await call("IssueEmailHashes", { app_id: appId, emails });
+    assert.equal(reply.results.length, emails.length);
+    EMAILS.forEach((email, i) => {
+      assert.equal(reply.results[i].result, "email_hash", email);
+      assert.equal(reply.results[i].email_hash, vendorEmailHash(secret, email), email);
+    });
+    const bad = reply.results[EMAILS.length];
+    assert.equal(bad.result, "error");
+    assert.equal(bad.error.code, status.INVALID_ARGUMENT);
+    assert.equal(bad.error.message, `emails[${EMAILS.length}]: must contain exactly one '@'`);
+    assert.equal(reply.secret_version, 1);
+    await assert.rejects(
+      call("IssueEmailHashes", { app_id: appId, emails: Array(1001).fill("jane@example.com") }),
+      (err) => err.code === status.INVALID_ARGUMENT &&
+        err.details === "emails: at most 1000 per call; got 1001",
+    );
+  });
+
   test("email hash with an upper-case hex secret", async () => {
     const secret = readSecret("IDENTITYD_HASH_ONLY_SECRET_FILE");
     assert.equal(secret, secret.toUpperCase());

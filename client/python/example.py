@@ -54,6 +54,18 @@ def main(argv):
                 timeout=CALL_TIMEOUT_S)
             print("email_hash: %s (secret version %d)" % (hashed.email_hash, hashed.secret_version))
 
+            # 1b. Many hashes in one call (backfills, exports; at most 1,000 emails):
+            # one result per email, in order; a bad email gets its own error.
+            batch = stub.IssueEmailHashes(
+                identity_pb2.IssueEmailHashesRequest(app_id=app_id,
+                                                     emails=[email, "not-an-email"]),
+                timeout=CALL_TIMEOUT_S)
+            for result in batch.results:
+                if result.WhichOneof("result") == "error":
+                    print("not hashed: %s" % result.error.message)
+                else:
+                    print("email_hash: %s" % result.email_hash)
+
             # 2. A widget JWT with an optional claim and an explicit lifetime.
             token = stub.IssueWidgetToken(
                 identity_pb2.IssueWidgetTokenRequest(

@@ -103,6 +103,30 @@ class InteropTest(unittest.TestCase):
                 self.assertRegex(reply.email_hash, LOWER_HEX_64)
                 self.assertEqual(reply.secret_version, 1)
 
+    def test_bulk_email_hashes_equal_vendor_snippet_and_a_bad_email_fails_alone(self):
+        secret = read_secret("IDENTITYD_EMAIL_HASH_SECRET_FILE")
+        emails = list(EMAILS) + ["not-an-email"]
+        reply = self.stub.IssueEmailHashes(
+            identity_pb2.IssueEmailHashesRequest(app_id=self.app_id, emails=emails),
+            timeout=CALL_TIMEOUT_S)
+        self.assertEqual(len(reply.results), len(emails))
+        for email, result in zip(EMAILS, reply.results):
+            self.assertEqual(result.WhichOneof("result"), "email_hash")
+            self.assertEqual(result.email_hash, sign_message_with_hmac(email, secret))
+        bad = reply.results[len(EMAILS)]
+        self.assertEqual(bad.WhichOneof("result"), "error")
+        self.assertEqual(bad.error.code, grpc.StatusCode.INVALID_ARGUMENT.value[0])
+        self.assertEqual(bad.error.message,
+                         "emails[%d]: must contain exactly one '@'" % len(EMAILS))
+        self.assertEqual(reply.secret_version, 1)
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.stub.IssueEmailHashes(
+                identity_pb2.IssueEmailHashesRequest(app_id=self.app_id,
+                                                     emails=["jane@example.com"] * 1001),
+                timeout=CALL_TIMEOUT_S)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(caught.exception.details(), "emails: at most 1000 per call; got 1001")
+
     def test_email_hash_with_upper_case_hex_secret(self):
         secret = read_secret("IDENTITYD_HASH_ONLY_SECRET_FILE")
         self.assertEqual(secret, secret.upper())

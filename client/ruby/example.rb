@@ -62,6 +62,15 @@ def main(args)
       deadline: Time.now + CALL_TIMEOUT_S)
     puts "email_hash: #{hash.email_hash} (secret version #{hash.secret_version})"
 
+    # 1b. Many hashes in one call (backfills, exports; at most 1,000 emails):
+    # one result per email, in order; a bad email gets its own error.
+    batch = stub.issue_email_hashes(
+      Identity::V1::IssueEmailHashesRequest.new(app_id: app_id, emails: [email, "not-an-email"]),
+      deadline: Time.now + CALL_TIMEOUT_S)
+    batch.results.each do |r|
+      puts(r.result == :error ? "not hashed: #{r.error.message}" : "email_hash: #{r.email_hash}")
+    end
+
     # 2. A widget JWT with an optional claim and an explicit lifetime.
     token = stub.issue_widget_token(
       Identity::V1::IssueWidgetTokenRequest.new(

@@ -90,6 +90,31 @@ class InteropTest < Minitest::Test
     end
   end
 
+  def test_bulk_email_hashes_equal_vendor_ruby_snippet_and_a_bad_email_fails_alone
+    secret = read_secret("IDENTITYD_EMAIL_HASH_SECRET_FILE")
+    emails = EMAILS + ["not-an-email"]
+    reply = @stub.issue_email_hashes(
+      Identity::V1::IssueEmailHashesRequest.new(app_id: @app_id, emails: emails),
+      deadline: Time.now + CALL_TIMEOUT_S)
+    assert_equal emails.size, reply.results.size
+    EMAILS.each_with_index do |email, i|
+      assert_equal :email_hash, reply.results[i].result, email
+      assert_equal sign_message_with_hmac(email, secret), reply.results[i].email_hash, email
+    end
+    bad = reply.results[EMAILS.size]
+    assert_equal :error, bad.result
+    assert_equal GRPC::Core::StatusCodes::INVALID_ARGUMENT, bad.error.code
+    assert_equal "emails[#{EMAILS.size}]: must contain exactly one '@'", bad.error.message
+    assert_equal 1, reply.secret_version
+    err = assert_raises(GRPC::InvalidArgument) do
+      @stub.issue_email_hashes(
+        Identity::V1::IssueEmailHashesRequest.new(app_id: @app_id,
+                                                  emails: ["jane@example.com"] * 1001),
+        deadline: Time.now + CALL_TIMEOUT_S)
+    end
+    assert_equal "emails: at most 1000 per call; got 1001", err.details
+  end
+
   def test_email_hash_with_upper_case_hex_secret
     secret = read_secret("IDENTITYD_HASH_ONLY_SECRET_FILE")
     assert_equal secret.upcase, secret

@@ -127,6 +127,19 @@ std::string AuditEventToJson(const AuditEvent& event, const EmailPseudonymizer& 
     String(w, event.token->fingerprint);
     w.EndObject();
   }
+  if (event.batch.has_value()) {
+    Key(w, "batch");
+    w.StartObject();
+    Key(w, "emails");
+    w.Uint64(event.batch->emails);
+    Key(w, "hashed");
+    w.Uint64(event.batch->hashed);
+    if (event.batch->digest.has_value()) {
+      Key(w, emails.mode() == EmailMode::kPseudonym ? "email_hmacs_sha256" : "emails_sha256");
+      String(w, *event.batch->digest);
+    }
+    w.EndObject();
+  }
   if (event.rotation.has_value()) {
     Key(w, "rotation");
     w.StartObject();

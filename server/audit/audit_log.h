@@ -87,6 +87,10 @@ class AuditLog {
   // Asks the writer to reopen every sink (SIGHUP); returns at once.
   void RequestReopen();
 
+  // How events record emails (a batch call's digest is made in this mode
+  // on the call's thread: see EmailBatchDigest).
+  const EmailPseudonymizer& emails() const { return emails_; }
+
   // Events dropped since start.
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 

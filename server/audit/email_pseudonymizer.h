@@ -39,6 +39,12 @@ class EmailPseudonymizer {
   // The value to record for `email` (nullopt in omit mode).
   std::optional<std::string> Render(absl::string_view email) const;
 
+  // Pseudonym mode only: writes the pseudonym of `email` (64 lowercase hex
+  // characters, as Render) to `out_hex`, without allocating.
+  void PseudonymTo(absl::string_view email, char* out_hex) const {
+    hasher_->HashTo(email, out_hex);
+  }
+
  private:
   EmailPseudonymizer(EmailMode mode, std::optional<crypto::EmailHasher> hasher)
       : mode_(mode), hasher_(std::move(hasher)) {}

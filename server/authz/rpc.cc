@@ -9,6 +9,8 @@ absl::string_view RpcName(Rpc rpc) {
   switch (rpc) {
     case Rpc::kIssueEmailHash:
       return "IssueEmailHash";
+    case Rpc::kIssueEmailHashes:
+      return "IssueEmailHashes";
     case Rpc::kIssueWidgetToken:
       return "IssueWidgetToken";
     case Rpc::kRotateSecret:

@@ -12,6 +12,7 @@ namespace identity::authz {
 // The RPCs of identity.v1.IdentityService that a policy grants.
 enum class Rpc {
   kIssueEmailHash,    // IssueEmailHash: an HMAC email hash
+  kIssueEmailHashes,  // IssueEmailHashes: up to 1,000 HMAC email hashes in one call
   kIssueWidgetToken,  // IssueWidgetToken: a widget JWT
   kRotateSecret,      // RotateSecret: replace or register a widget secret
   kGetWidget,         // GetWidget: one widget's versions and fingerprints (no secrets)
@@ -19,9 +20,9 @@ enum class Rpc {
 };
 
 // Every Rpc, in declaration order.
-inline constexpr std::array<Rpc, 5> kAllRpcs = {Rpc::kIssueEmailHash, Rpc::kIssueWidgetToken,
-                                                Rpc::kRotateSecret, Rpc::kGetWidget,
-                                                Rpc::kListWidgets};
+inline constexpr std::array<Rpc, 6> kAllRpcs = {
+    Rpc::kIssueEmailHash, Rpc::kIssueEmailHashes, Rpc::kIssueWidgetToken,
+    Rpc::kRotateSecret,   Rpc::kGetWidget,        Rpc::kListWidgets};
 
 // The app_id that ListWidgets is authorized for: it stands for every widget,
 // so only an app_id pattern of "*" matches it.

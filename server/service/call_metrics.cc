@@ -50,6 +50,12 @@ void CallMetrics::Record(absl::string_view rpc_name, const absl::Status& status,
   }
 }
 
+void CallMetrics::RecordBatchEmails(std::uint64_t hashed, std::uint64_t invalid) {
+  if (!enabled_.load(std::memory_order_relaxed)) return;
+  batch_emails_hashed_.Increment(hashed);
+  batch_emails_invalid_.Increment(invalid);
+}
+
 void CallMetrics::Collect(metrics::TextFormatWriter& out) const {
   using metrics::MetricType;
   std::array<std::string, kCodes> codes;
@@ -98,6 +104,14 @@ void CallMetrics::Collect(metrics::TextFormatWriter& out) const {
              "start).",
              MetricType::kGauge);
   out.Sample("identityd_last_rotation_timestamp_seconds", {}, last_rotation_seconds_.value());
+  out.Family("identityd_batch_emails_total",
+             "Emails of IssueEmailHashes calls that were answered, by outcome: hashed, or "
+             "invalid (the email broke a rule; its result is an error).",
+             MetricType::kCounter);
+  out.Sample("identityd_batch_emails_total", {{"outcome", "hashed"}},
+             static_cast<double>(batch_emails_hashed_.value()));
+  out.Sample("identityd_batch_emails_total", {{"outcome", "invalid"}},
+             static_cast<double>(batch_emails_invalid_.value()));
 }
 
 }  // namespace identity::service

@@ -16,9 +16,10 @@
 namespace identity::service {
 
 // CallMetrics counts the calls of identity.v1.IdentityService: by RPC and
-// status code, their latency by RPC, the denied ones, and rotations by secret
-// kind and outcome with the time of the last successful one. Every label set
-// is fixed in advance (5 RPCs x 17 codes, 3 kinds): counters in fixed arrays,
+// status code, their latency by RPC, the denied ones, rotations by secret
+// kind and outcome with the time of the last successful one, and the emails
+// of batch calls by outcome. Every label set is fixed in advance (one per RPC
+// of authz::kAllRpcs x 17 codes, 3 kinds, 2 outcomes): counters in fixed arrays,
 // so Record() costs relaxed atomic adds and a bucket search, no lock and no
 // allocation. Never an app_id or an email: their number has no bound.
 //
@@ -45,6 +46,11 @@ class CallMetrics {
   void Record(absl::string_view rpc, const absl::Status& status, absl::Duration latency,
               absl::string_view kind, absl::Time now);
 
+  // The emails of one IssueEmailHashes call that got a hash (`hashed`) and
+  // that broke an email rule (`invalid`): calls/s alone does not say how
+  // many hashes a batch call served.
+  void RecordBatchEmails(std::uint64_t hashed, std::uint64_t invalid);
+
   // Writes the call families.
   void Collect(metrics::TextFormatWriter& out) const;
 
@@ -60,6 +66,7 @@ class CallMetrics {
   std::array<std::array<metrics::Counter, 2>, kRpcs> denied_;
   std::array<std::array<metrics::Counter, kCodes>, kKinds> rotations_;
   metrics::Gauge last_rotation_seconds_;
+  metrics::Counter batch_emails_hashed_, batch_emails_invalid_;
 };
 
 }  // namespace identity::service

@@ -13,6 +13,7 @@
 #include "server/crypto/email_hasher.h"
 #include "server/crypto/fingerprint.h"
 #include "server/crypto/jwt_signer.h"
+#include "server/service/email_hash_batch.h"
 #include "server/service/grpc_status.h"
 #include "server/service/page_token.h"
 #include "server/service/proto_mapping.h"
@@ -26,6 +27,8 @@ using identity::v1::GetWidgetRequest;
 using identity::v1::GetWidgetResponse;
 using identity::v1::IssueEmailHashRequest;
 using identity::v1::IssueEmailHashResponse;
+using identity::v1::IssueEmailHashesRequest;
+using identity::v1::IssueEmailHashesResponse;
 using identity::v1::IssueWidgetTokenRequest;
 using identity::v1::IssueWidgetTokenResponse;
 using identity::v1::ListWidgetsRequest;
@@ -154,6 +157,13 @@ grpc::Status IdentityServiceImpl::ServeIssueEmailHash(grpc::ServerContextBase& c
                      &IdentityServiceImpl::HandleIssueEmailHash);
 }
 
+grpc::Status IdentityServiceImpl::ServeIssueEmailHashes(grpc::ServerContextBase& context,
+                                                        const grpc::ByteBuffer& request,
+                                                        grpc::ByteBuffer& response) {
+  return ServeInline(context, "IssueEmailHashes", request, response,
+                     &IdentityServiceImpl::HandleIssueEmailHashes);
+}
+
 grpc::Status IdentityServiceImpl::ServeIssueWidgetToken(grpc::ServerContextBase& context,
                                                         const grpc::ByteBuffer& request,
                                                         grpc::ByteBuffer& response) {
@@ -246,6 +256,8 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
   };
   serve({request_with(&IdentityServiceImpl::RequestIssueEmailHash),
          serve_inline(&IdentityServiceImpl::ServeIssueEmailHash)});
+  serve({request_with(&IdentityServiceImpl::RequestIssueEmailHashes),
+         serve_inline(&IdentityServiceImpl::ServeIssueEmailHashes)});
   serve({request_with(&IdentityServiceImpl::RequestIssueWidgetToken),
          serve_inline(&IdentityServiceImpl::ServeIssueWidgetToken)});
   serve({request_with(&IdentityServiceImpl::RequestGetWidget),
@@ -262,12 +274,13 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
          /*notice_cancellation=*/true});
 }
 
-template <typename Request, typename Checked>
-absl::StatusOr<Checked> IdentityServiceImpl::ValidateAndAuthorize(
-    const authz::CallerIdentity& caller, authz::Rpc rpc, const Request& request,
-    absl::StatusOr<Checked> (*validate)(const Request&)) const {
-  absl::StatusOr<Checked> checked = validate(request);
-  if (!checked.ok()) return checked.status();
+template <typename Request, typename Validate>
+auto IdentityServiceImpl::ValidateAndAuthorize(const authz::CallerIdentity& caller,
+                                               authz::Rpc rpc, const Request& request,
+                                               Validate validate) const
+    -> decltype(validate(request)) {
+  decltype(validate(request)) checked = validate(request);
+  if (!checked.ok()) return checked;
   if (absl::Status s = access_.authorizer->Authorize(caller, rpc, request.app_id()); !s.ok()) {
     return s;
   }
@@ -295,6 +308,20 @@ absl::Status IdentityServiceImpl::HandleIssueEmailHash(const authz::CallerIdenti
   response.set_secret_version((*secret)->version());
   event.version = (*secret)->version();
   return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleIssueEmailHashes(const authz::CallerIdentity& caller,
+                                                         const IssueEmailHashesRequest& request,
+                                                         IssueEmailHashesResponse& response,
+                                                         CallAudit& audit) {
+  audit.event().kind = widget::SecretKindName(widget::SecretKind::kEmailHash);
+  if (absl::Status s = ValidateAndAuthorize(caller, authz::Rpc::kIssueEmailHashes, request,
+                                            ValidateEmailHashesRequest);
+      !s.ok()) {
+    return s;
+  }
+  return IssueEmailHashBatch(keyring_, request, response, audit.event(),
+                             audit_log_ != nullptr ? &audit_log_->emails() : nullptr);
 }
 
 absl::Status IdentityServiceImpl::HandleIssueWidgetToken(const authz::CallerIdentity& caller,

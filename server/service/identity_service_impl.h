@@ -49,11 +49,12 @@ struct AccessControl {
 // thread that read a request runs its handler, no hand-off to a callback
 // thread; see docs/benchmarks.md, "Profiles").
 using RawService = identity::v1::IdentityService::WithRawMethod_IssueEmailHash<
+    identity::v1::IdentityService::WithRawMethod_IssueEmailHashes<
     identity::v1::IdentityService::WithRawMethod_IssueWidgetToken<
         identity::v1::IdentityService::WithRawMethod_RotateSecret<
             identity::v1::IdentityService::WithRawMethod_GetWidget<
                 identity::v1::IdentityService::WithRawMethod_ListWidgets<
-                    identity::v1::IdentityService::Service>>>>>;
+                    identity::v1::IdentityService::Service>>>>>>;
 
 // The trailing-metadata key of a RESOURCE_EXHAUSTED reply from the rate
 // limiter: milliseconds until the caller may call again, in decimal. The same
@@ -101,6 +102,11 @@ class IdentityServiceImpl final : public RawService {
   // the status to finish the call with.
   grpc::Status ServeIssueEmailHash(grpc::ServerContextBase& context,
                                    const grpc::ByteBuffer& request, grpc::ByteBuffer& response);
+  // IssueEmailHashes (email_hash_batch.h): inline too, ~1 ms of CPU for
+  // 1,000 emails.
+  grpc::Status ServeIssueEmailHashes(grpc::ServerContextBase& context,
+                                     const grpc::ByteBuffer& request,
+                                     grpc::ByteBuffer& response);
   grpc::Status ServeIssueWidgetToken(grpc::ServerContextBase& context,
                                      const grpc::ByteBuffer& request,
                                      grpc::ByteBuffer& response);
@@ -149,11 +155,12 @@ class IdentityServiceImpl final : public RawService {
   // The prologue of a handler whose request names one widget: `validate` (a
   // Validate*Request of request_validation.h) checks the request, then the
   // authorizer checks that `caller` may call `rpc` for the request's app_id.
-  // Returns the checked request, or the first refusal.
-  template <typename Request, typename Checked>
-  absl::StatusOr<Checked> ValidateAndAuthorize(
-      const authz::CallerIdentity& caller, authz::Rpc rpc, const Request& request,
-      absl::StatusOr<Checked> (*validate)(const Request&)) const;
+  // Returns what `validate` returns (the checked request, or a status) or the
+  // authorizer's refusal.
+  template <typename Request, typename Validate>
+  auto ValidateAndAuthorize(const authz::CallerIdentity& caller, authz::Rpc rpc,
+                            const Request& request, Validate validate) const
+      -> decltype(validate(request));
 
   // Each RPC's logic once its caller is admitted: fills `response` and
   // `audit`'s event, returns the call's status.
@@ -161,6 +168,10 @@ class IdentityServiceImpl final : public RawService {
                                     const identity::v1::IssueEmailHashRequest& request,
                                     identity::v1::IssueEmailHashResponse& response,
                                     CallAudit& audit);
+  absl::Status HandleIssueEmailHashes(const authz::CallerIdentity& caller,
+                                      const identity::v1::IssueEmailHashesRequest& request,
+                                      identity::v1::IssueEmailHashesResponse& response,
+                                      CallAudit& audit);
   absl::Status HandleIssueWidgetToken(const authz::CallerIdentity& caller,
                                       const identity::v1::IssueWidgetTokenRequest& request,
                                       identity::v1::IssueWidgetTokenResponse& response,

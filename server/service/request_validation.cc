@@ -114,6 +114,15 @@ absl::StatusOr<EmailHashRequest> ValidateEmailHashRequest(
   return EmailHashRequest{request.app_id(), request.email()};
 }
 
+absl::Status ValidateEmailHashesRequest(const identity::v1::IssueEmailHashesRequest& request) {
+  if (absl::Status s = widget::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (request.emails_size() > kMaxEmailsPerBatch) {
+    return absl::InvalidArgumentError(absl::StrCat("emails: at most ", kMaxEmailsPerBatch,
+                                                   " per call; got ", request.emails_size()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
     const identity::v1::IssueWidgetTokenRequest& request) {
   if (absl::Status s = widget::ValidateAppId(request.app_id()); !s.ok()) return s;

@@ -67,6 +67,18 @@ struct EmailHashRequest {
 absl::StatusOr<EmailHashRequest> ValidateEmailHashRequest(
     const identity::v1::IssueEmailHashRequest& request);
 
+// The most emails one IssueEmailHashes call may carry, as the contract says.
+// Bounds the work (one HMAC each) and the response (~70 bytes each) of one
+// call, which takes one token of the caller's rate limit.
+inline constexpr int kMaxEmailsPerBatch = 1000;
+
+// The rules of a whole IssueEmailHashes call, in this order: app_id, then at
+// most kMaxEmailsPerBatch emails ("emails: at most 1000 per call; got
+// 1001"). Each email's own rule (ValidateEmail) is checked per email by the
+// batch (email_hash_batch.h), not here: a bad email fails only its own
+// result.
+absl::Status ValidateEmailHashesRequest(const identity::v1::IssueEmailHashesRequest& request);
+
 // What an IssueWidgetToken request asks for, once checked.
 struct WidgetTokenRequest {
   // email, audience (the app_id) and the optional claims the request sets,

@@ -7,14 +7,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "server/audit/audit_event.h"
+#include "server/audit/email_batch_digest.h"
 #include "server/audit/email_pseudonymizer.h"
 
 namespace identity::audit {
@@ -243,6 +247,74 @@ TEST(EmailModeTest, ParsesTheThreeModesAndNamesTheFlagOtherwise) {
   const absl::StatusOr<EmailMode> bad = ParseEmailMode("hash");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("--audit_email"));
+}
+
+}  // namespace
+}  // namespace identity::audit
+
+namespace identity::audit {
+namespace {
+
+// SHA-256 over each of `lines` followed by "\n", in hex (sha256sum's answer
+// for a file of those lines), with OpenSSL's one-shot SHA256().
+std::string Sha256OfLines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  unsigned char digest[32];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), 32));
+}
+
+std::optional<std::string> DigestOf(const EmailPseudonymizer& emails,
+                                    const std::vector<std::string>& batch) {
+  EmailBatchDigest digest(emails);
+  for (const std::string& email : batch) digest.Add(email);
+  return digest.Finish();
+}
+
+const std::vector<std::string> kBatch = {"jane@example.com", "bob@example.com", "not an email"};
+
+TEST(EmailBatchDigestTest, PseudonymModeHashesThePseudonymLines) {
+  EXPECT_EQ(DigestOf(Pseudonyms(), kBatch),
+            Sha256OfLines({ExpectedPseudonym(kBatch[0]), ExpectedPseudonym(kBatch[1]),
+                           ExpectedPseudonym(kBatch[2])}));
+  // Order matters: another order is another batch.
+  EXPECT_NE(DigestOf(Pseudonyms(), kBatch),
+            DigestOf(Pseudonyms(), {kBatch[1], kBatch[0], kBatch[2]}));
+  EXPECT_EQ(DigestOf(Pseudonyms(), {}), Sha256OfLines({}));
+}
+
+TEST(EmailBatchDigestTest, PlainModeHashesTheEmailLinesAndOmitModeNothing) {
+  EXPECT_EQ(DigestOf(EmailPseudonymizer::Plain(), kBatch), Sha256OfLines(kBatch));
+  EXPECT_EQ(DigestOf(EmailPseudonymizer::Omit(), kBatch), std::nullopt);
+}
+
+AuditEvent BatchEvent(const EmailPseudonymizer& emails) {
+  AuditEvent e = TokenEvent();
+  e.rpc = "IssueEmailHashes";
+  e.kind = "email_hash";
+  e.email.reset();
+  e.token.reset();
+  e.batch = BatchDetails{3, 2, DigestOf(emails, kBatch)};
+  return e;
+}
+
+TEST(AuditEventJsonTest, BatchEventHasTheCountsAndTheDigestOfItsMode) {
+  const nlohmann::json pseudonym =
+      nlohmann::json::parse(AuditEventToJson(BatchEvent(Pseudonyms()), Pseudonyms()));
+  EXPECT_EQ(pseudonym.at("batch"),
+            nlohmann::json({{"emails", 3}, {"hashed", 2},
+                            {"email_hmacs_sha256", *DigestOf(Pseudonyms(), kBatch)}}));
+  EXPECT_FALSE(pseudonym.contains("email_hmac"));
+  const EmailPseudonymizer plain = EmailPseudonymizer::Plain();
+  const std::string plain_line = AuditEventToJson(BatchEvent(plain), plain);
+  EXPECT_EQ(nlohmann::json::parse(plain_line).at("batch"),
+            nlohmann::json(
+                {{"emails", 3}, {"hashed", 2}, {"emails_sha256", Sha256OfLines(kBatch)}}));
+  EXPECT_THAT(plain_line, Not(HasSubstr("@example.com")));
+  const EmailPseudonymizer omit = EmailPseudonymizer::Omit();
+  EXPECT_EQ(nlohmann::json::parse(AuditEventToJson(BatchEvent(omit), omit)).at("batch"),
+            nlohmann::json({{"emails", 3}, {"hashed", 2}}));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // against the schema of docs/audit.md, and no secret, token or raw email may
 // appear in any of them.
 
+#include <openssl/sha.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -56,7 +57,7 @@ void ExpectCallSchema(const json& e) {
   static const std::set<std::string> kKeys = {
       "time",    "type",   "schema_version", "event_id", "request_id", "rpc",
       "principal", "principal_source", "peer", "app_id", "kind", "version",
-      "outcome", "reason", "latency_us", "email_hmac", "email", "token", "rotation",
+      "outcome", "reason", "latency_us", "email_hmac", "email", "token", "batch", "rotation",
       "supersedes"};
   for (const auto& [key, value] : e.items()) EXPECT_TRUE(kKeys.count(key)) << "unknown key " << key;
   EXPECT_THAT(e.at("time").get<std::string>(),
@@ -66,8 +67,9 @@ void ExpectCallSchema(const json& e) {
   EXPECT_THAT(e.at("event_id").get<std::string>(),
               MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
   EXPECT_FALSE(e.at("request_id").get<std::string>().empty());
-  static const std::set<std::string> kRpcs = {"IssueEmailHash", "IssueWidgetToken", "RotateSecret",
-                                              "GetWidget", "ListWidgets"};
+  static const std::set<std::string> kRpcs = {"IssueEmailHash", "IssueEmailHashes",
+                                              "IssueWidgetToken", "RotateSecret", "GetWidget",
+                                              "ListWidgets"};
   EXPECT_TRUE(kRpcs.count(e.at("rpc").get<std::string>()));
   EXPECT_TRUE(e.at("principal").is_string());
   static const std::set<std::string> kSources = {"none", "uri_san", "dns_san", "common_name"};
@@ -95,6 +97,21 @@ void ExpectCallSchema(const json& e) {
     EXPECT_TRUE(e["token"].at("exp").is_number_integer());
     EXPECT_THAT(e["token"].at("fingerprint").get<std::string>(), MatchesRegex("[0-9a-f]{16}"));
     EXPECT_EQ(e["token"].size(), 2u);
+  }
+  if (e.contains("batch")) {
+    const json& b = e["batch"];
+    EXPECT_EQ(e.at("rpc"), "IssueEmailHashes");
+    EXPECT_FALSE(e.contains("email_hmac") || e.contains("email"));
+    EXPECT_TRUE(b.at("emails").is_number_unsigned());
+    EXPECT_TRUE(b.at("hashed").is_number_unsigned() && b["hashed"] <= b["emails"]);
+    std::size_t keys = 2;
+    for (const char* digest : {"email_hmacs_sha256", "emails_sha256"}) {
+      if (b.contains(digest)) {
+        EXPECT_THAT(b[digest].get<std::string>(), MatchesRegex("[0-9a-f]{64}"));
+        ++keys;
+      }
+    }
+    EXPECT_EQ(b.size(), keys);
   }
   if (e.contains("supersedes")) {
     EXPECT_EQ(e.at("rpc"), "RotateSecret");
@@ -357,6 +374,65 @@ TEST(AuditIntegrationTest, EveryRpcIsRecordedOnceWithTheSchemaAndNothingSecret) 
   EXPECT_THAT(text, Not(HasSubstr("jane.doe")));
 }
 
+// SHA-256 over each line of `lines` followed by "\n", in hex: what sha256sum
+// prints for a file of those lines.
+std::string Sha256OfLines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) absl::StrAppend(&text, line, "\n");
+  unsigned char digest[32];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  return HexEncode(absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+// A batch call is one line however many emails it carries: the count, how
+// many were hashed, and the digest of the emails' pseudonyms (recomputed
+// here from the audit key with OpenSSL), never an email or a hash.
+TEST(AuditIntegrationTest, AnIssueEmailHashesCallIsOneLineWithTheCountAndTheDigest) {
+  TempDir dir;
+  WriteFileOrDie(dir.File("audit.key"), kAuditKeyHex);
+  const std::string log = dir.File("audit.log");
+  std::unique_ptr<IdentitydProcess> server =
+      StartAudited({"--audit_sink=file:" + log, "--audit_key_file=" + dir.File("audit.key")});
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<client::IdentityClient> client = ClientFor(server->target());
+  std::vector<std::string> emails;
+  for (int i = 0; i < 1000; ++i) emails.push_back(absl::StrCat("user", 1000 + i, "@example.com"));
+  emails[7] = "not-an-email";
+  absl::StatusOr<v1::IssueEmailHashesResponse> big = client->IssueEmailHashes(kBothApp, emails);
+  ASSERT_TRUE(big.ok()) << big.status();
+  const std::vector<std::string> small = {kEmail, "bob@example.com"};
+  ASSERT_TRUE(client->IssueEmailHashes(kBothApp, small).ok());
+  EXPECT_EQ(client->IssueEmailHashes(kUnknownApp, small).status().code(),
+            absl::StatusCode::kNotFound);
+  client.reset();  // a connection left open would hold the graceful stop up
+  StopCleanly(*server);
+
+  const std::string text = ReadFileOrEmpty(log);
+  const std::vector<json> calls = CallEvents(Parse(Lines(text)));
+  ASSERT_EQ(calls.size(), 3u) << text;  // one per call, not one per email
+  const std::string key = HexDecode(kAuditKeyHex);
+  const auto pseudonyms = [&](const std::vector<std::string>& list) {
+    std::vector<std::string> out;
+    for (const std::string& email : list) out.push_back(HexEncode(HmacSha256(key, email)));
+    return out;
+  };
+  for (const json& e : calls) ExpectCallSchema(e);
+  EXPECT_EQ(calls[0].at("rpc"), "IssueEmailHashes");
+  EXPECT_EQ(calls[0].at("outcome"), "OK");
+  EXPECT_EQ(calls[0].at("kind"), "email_hash");
+  EXPECT_EQ(calls[0].at("version"), 1);
+  EXPECT_EQ(calls[0].at("batch").at("emails"), 1000);
+  EXPECT_EQ(calls[0].at("batch").at("hashed"), 999);
+  EXPECT_EQ(calls[0].at("batch").at("email_hmacs_sha256"), Sha256OfLines(pseudonyms(emails)));
+  EXPECT_EQ(calls[1].at("batch").at("email_hmacs_sha256"), Sha256OfLines(pseudonyms(small)));
+  EXPECT_EQ(calls[2].at("outcome"), "NOT_FOUND");
+  EXPECT_EQ(calls[2].at("batch").at("emails"), 2);
+  EXPECT_EQ(calls[2].at("batch").at("hashed"), 0);
+  EXPECT_EQ(calls[2].at("batch").at("email_hmacs_sha256"), Sha256OfLines(pseudonyms(small)));
+  EXPECT_THAT(text, Not(HasSubstr("@example.com")));
+  EXPECT_THAT(text, Not(HasSubstr(big->results(0).email_hash())));
+}
+
 TEST(AuditIntegrationTest, PlainModeRecordsTheEmailAndOmitModeNothing) {
   for (const std::string mode : {"plain", "omit"}) {
     SCOPED_TRACE(mode);
@@ -365,15 +441,22 @@ TEST(AuditIntegrationTest, PlainModeRecordsTheEmailAndOmitModeNothing) {
         StartAudited({"--audit_sink=file:" + dir.File("audit.log"), "--audit_email=" + mode});
     ASSERT_NE(server, nullptr);
     ASSERT_TRUE(ClientFor(server->target())->IssueEmailHash(kBothApp, kEmail).ok());
+    const std::vector<std::string> batch = {kEmail, "bob@example.com"};
+    ASSERT_TRUE(ClientFor(server->target())->IssueEmailHashes(kBothApp, batch).ok());
     StopCleanly(*server);
     const std::vector<json> calls = CallEvents(Parse(Lines(ReadFileOrEmpty(dir.File("audit.log")))));
-    ASSERT_EQ(calls.size(), 1u);
+    ASSERT_EQ(calls.size(), 2u);
     ExpectCallSchema(calls[0]);
+    ExpectCallSchema(calls[1]);
     EXPECT_FALSE(calls[0].contains("email_hmac"));
+    EXPECT_FALSE(calls[1].at("batch").contains("email_hmacs_sha256"));
     if (mode == "plain") {
       EXPECT_EQ(calls[0].at("email"), kEmail);
+      // What `sha256sum emails.txt` prints for the batch's emails, one per line.
+      EXPECT_EQ(calls[1].at("batch").at("emails_sha256"), Sha256OfLines(batch));
     } else {
       EXPECT_FALSE(calls[0].contains("email"));
+      EXPECT_FALSE(calls[1].at("batch").contains("emails_sha256"));
     }
   }
 }

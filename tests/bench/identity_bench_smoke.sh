@@ -4,7 +4,7 @@
 # IDENTITYD_PID). It asserts only what identity-bench's exit status says: the
 # run completed and no call failed (exit 0). Timings are printed, never checked.
 #
-#   identity_bench_smoke.sh IDENTITY_BENCH saturation|scale|mtls
+#   identity_bench_smoke.sh IDENTITY_BENCH saturation|scale|bulk|mtls
 # (mtls: identityd serves mutual TLS with BENCH_CERTS's files; see
 # identity_bench_mtls_smoke.sh.)
 set -eu
@@ -22,6 +22,11 @@ case "$mode" in
     # (VmRSS of the server) and single-rotation probes at each count.
     exec "$bench" --target="$IDENTITYD_TARGET" --insecure --methods=hash,token \
       --scale=1,50 --server_pid="$IDENTITYD_PID" --rotation_probe_calls=20 $short ;;
+  bulk)
+    # IssueEmailHashes at 10 and 1,000 emails per call against single calls:
+    # every result of every batch checked (scripts/bench part 9).
+    exec "$bench" --target="$IDENTITYD_TARGET" --insecure --app_id="$IDENTITYD_APP_ID" \
+      --server_pid="$IDENTITYD_PID" --bulk=10,1000 $short ;;
   mtls)
     # Every issue method and a +rotate scenario over mutual TLS (the client
     # certificate's principal may call everything: scripts/lib/bench_pki.sh).

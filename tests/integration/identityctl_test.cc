@@ -96,6 +96,47 @@ TEST_F(IdentityctlTest, HashJson) {
                   {"secret_version", "1"}}));
 }
 
+TEST_F(IdentityctlTest, HashesTextOneLinePerEmailInOrder) {
+  testing::RunResult r = Run({"hashes", std::string(kBothApp)},
+                             "Jane@Example.com\nbob@example.com\n");
+  EXPECT_EQ(r.exit.exit_code, kExitOk) << r.stderr_text;
+  EXPECT_EQ(r.stdout_text, ExpectedEmailHash(kBothHashSecret, "Jane@Example.com") + "\n" +
+                               ExpectedEmailHash(kBothHashSecret, "bob@example.com") + "\n");
+  EXPECT_EQ(r.stderr_text, "identityctl: secret_version 1\n");
+}
+
+TEST_F(IdentityctlTest, HashesWithABadEmailPrintsEveryResultAndExitsOne) {
+  testing::RunResult r =
+      Run({"hashes", std::string(kBothApp)}, "jane@example.com\nnot-an-email\nbob@example.com");
+  EXPECT_EQ(r.exit.exit_code, kExitRpcError);
+  EXPECT_EQ(r.stdout_text, ExpectedEmailHash(kBothHashSecret, "jane@example.com") +
+                               "\nerror: emails[1]: must contain exactly one '@'\n" +
+                               ExpectedEmailHash(kBothHashSecret, "bob@example.com") + "\n");
+  EXPECT_THAT(r.stderr_text, HasSubstr("identityctl: 1 of 3 emails were not hashed"));
+}
+
+TEST_F(IdentityctlTest, HashesJsonAndWholeCallErrors) {
+  testing::RunResult r =
+      Run({"--output=json", "hashes", std::string(kHashOnlyApp)}, "jane@example.com\na@\n");
+  EXPECT_EQ(r.exit.exit_code, kExitRpcError);
+  EXPECT_EQ(ParseJson(r.stdout_text),
+            json({{"results",
+                   {{{"email_hash", ExpectedEmailHash(kHashOnlySecret, "jane@example.com")}},
+                    {{"error",
+                      {{"code", 3}, {"message", "emails[1]: must be 3..254 bytes; got 2"}}}}}},
+                  {"secret_version", "1"}}));
+  testing::RunResult unknown = Run({"hashes", std::string(kUnknownApp)}, "jane@example.com\n");
+  EXPECT_EQ(unknown.exit.exit_code, kExitRpcError);
+  EXPECT_EQ(unknown.stderr_text,
+            "identityctl: NOT_FOUND: app_id: no widget is registered with this app_id\n");
+  std::string many;
+  for (int i = 0; i < 1001; ++i) many += absl::StrCat("u", i, "@example.com\n");
+  testing::RunResult over = Run({"hashes", std::string(kBothApp)}, many);
+  EXPECT_EQ(over.exit.exit_code, kExitRpcError);
+  EXPECT_EQ(over.stderr_text,
+            "identityctl: INVALID_ARGUMENT: emails: at most 1000 per call; got 1001\n");
+}
+
 TEST_F(IdentityctlTest, TokenTextWithDefaults) {
   const std::int64_t before = absl::ToUnixSeconds(absl::Now());
   testing::RunResult r = Run({"token", std::string(kBothApp), "jane@example.com"});
@@ -323,9 +364,10 @@ TEST_F(IdentityctlTest, UsageErrorsExitTwo) {
     std::string message;  // the first line of stderr after "identityctl: "
   };
   const Case cases[] = {
-      {"missing command", {target, "--insecure"}, "missing COMMAND (hash, token, rotate, widget, widgets or audit-hash)"},
+      {"missing command", {target, "--insecure"},
+       "missing COMMAND (hash, hashes, token, rotate, widget, widgets or audit-hash)"},
       {"unknown command", {target, "--insecure", "delete", "x"},
-       "unknown command \"delete\" (hash, token, rotate, widget, widgets or audit-hash)"},
+       "unknown command \"delete\" (hash, hashes, token, rotate, widget, widgets or audit-hash)"},
       {"missing --target", {"--insecure", "hash", "a", "b@c"}, "--target=HOST:PORT is required"},
       {"bad --output", {target, "--insecure", "--output=yaml", "hash", "a", "b@c"},
        "--output must be text or json"},

@@ -668,8 +668,8 @@ TEST_F(StandardServicesTest, ReflectionListsServicesAndDescribesTheContract) {
     std::vector<std::string> methods;
     for (const auto& m : file.service(0).method()) methods.push_back(m.name());
     EXPECT_THAT(methods,
-                UnorderedElementsAre("IssueEmailHash", "IssueWidgetToken", "RotateSecret",
-                                     "GetWidget", "ListWidgets"));
+                UnorderedElementsAre("IssueEmailHash", "IssueEmailHashes", "IssueWidgetToken",
+                                     "RotateSecret", "GetWidget", "ListWidgets"));
   }
   EXPECT_TRUE(found);
 }

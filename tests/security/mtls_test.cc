@@ -337,6 +337,34 @@ TEST_F(MutualTlsTest, CppClientUsesClientCertificates) {
   EXPECT_THAT(missing.status().message(), HasSubstr("cert_file"));
 }
 
+// IssueEmailHashes is granted by its own name: the billing service, granted
+// IssueEmailHash, may not hash in bulk (a thousand hashes per call and per
+// rate-limit token); ops, granted "*", may.
+TEST_F(MutualTlsTest, IssueEmailHashGrantsNoBulkHashes) {
+  const auto client_as = [](const std::string& name) {
+    absl::StatusOr<client::ClientOptions> options = client::ClientOptions::MutualTls(
+        server_->target(), {pki_->Cert("ca"), pki_->Cert(name), pki_->Key(name)});
+    EXPECT_TRUE(options.ok()) << options.status();
+    return *client::IdentityClient::Create(*options);
+  };
+  const std::vector<std::string> emails = {kEmail, "bob@example.com"};
+  auto service = client_as("service");
+  ASSERT_TRUE(service->IssueEmailHash("billing-web", kEmail).ok());
+  const absl::StatusOr<v1::IssueEmailHashesResponse> denied =
+      service->IssueEmailHashes("billing-web", emails);
+  EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(denied.status().message(),
+            "permission denied: principal \"spiffe://identityd.test/ns/billing/sa/api\" may not "
+            "call IssueEmailHashes for app_id \"billing-web\"");
+  auto ops = client_as("ops");
+  const absl::StatusOr<v1::IssueEmailHashesResponse> allowed =
+      ops->IssueEmailHashes("billing-web", emails);
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  ASSERT_EQ(allowed->results_size(), 2);
+  EXPECT_EQ(allowed->results(0).email_hash(),
+            service->IssueEmailHash("billing-web", kEmail)->email_hash());
+}
+
 // Attack: a principal floods the server. The bucket allows `burst` calls,
 // then RESOURCE_EXHAUSTED with a retry hint; other principals are unaffected.
 TEST(RateLimitTest, TripsAtTheConfiguredRateWithARetryHint) {

@@ -123,6 +123,11 @@ TEST_P(SecretLeakTest, NoSecretBytesInLogsMetricsStatusesOrMetadata) {
   Saw("token no JWT secret", service.Token("billing-hash-only", kEmail),
       grpc::StatusCode::FAILED_PRECONDITION);
   Saw("hash denied", service.Hash("shop-main", kEmail), grpc::StatusCode::PERMISSION_DENIED);
+  Saw("hashes", ops.Hashes("billing-web", {kEmail, "no-at-sign"}), grpc::StatusCode::OK);
+  Saw("hashes unknown widget", ops.Hashes("billing-unknown", {kEmail}),
+      grpc::StatusCode::NOT_FOUND);
+  Saw("hashes denied", service.Hashes("billing-web", {kEmail}),
+      grpc::StatusCode::PERMISSION_DENIED);
   {
     identity::v1::IssueWidgetTokenRequest request;
     request.set_app_id("billing-web");

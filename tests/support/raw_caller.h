@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "identity/v1/identity.grpc.pb.h"
 
@@ -48,6 +49,14 @@ class RawCaller {
     request.set_app_id(app_id);
     request.set_email(email);
     return Call(&identity::v1::IdentityService::Stub::IssueEmailHash, request);
+  }
+
+  Reply<identity::v1::IssueEmailHashesResponse> Hashes(const std::string& app_id,
+                                                       const std::vector<std::string>& emails) {
+    identity::v1::IssueEmailHashesRequest request;
+    request.set_app_id(app_id);
+    request.mutable_emails()->Add(emails.begin(), emails.end());
+    return Call(&identity::v1::IdentityService::Stub::IssueEmailHashes, request);
   }
 
   Reply<identity::v1::IssueWidgetTokenResponse> Token(const std::string& app_id,

@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -193,6 +194,44 @@ func TestEmailHashEqualsVendorGoSnippet(t *testing.T) {
 		if reply.GetSecretVersion() != 1 {
 			t.Errorf("secret_version = %d, want 1", reply.GetSecretVersion())
 		}
+	}
+}
+
+func TestBulkEmailHashesEqualVendorGoSnippetAndABadEmailFailsAlone(t *testing.T) {
+	c := client(t)
+	appID := env(t, "IDENTITYD_APP_ID")
+	key := secret(t, "IDENTITYD_EMAIL_HASH_SECRET_FILE")
+	good := testEmails(t)
+	emails := append(append([]string{}, good...), "not-an-email")
+	reply, err := c.IssueEmailHashes(callCtx(t), &identityv1.IssueEmailHashesRequest{AppId: appID, Emails: emails})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reply.GetResults()) != len(emails) || reply.GetSecretVersion() != 1 {
+		t.Fatalf("%d results, version %d; want %d, 1", len(reply.GetResults()), reply.GetSecretVersion(), len(emails))
+	}
+	for i, email := range good {
+		want, err := signMessageWithHMAC(email, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := reply.GetResults()[i].GetEmailHash(); got != *want {
+			t.Errorf("results[%d] (%q) = %q, want %q", i, email, got, *want)
+		}
+	}
+	bad := reply.GetResults()[len(good)].GetError()
+	wantMessage := fmt.Sprintf("emails[%d]: must contain exactly one '@'", len(good))
+	if bad == nil || codes.Code(bad.GetCode()) != codes.InvalidArgument || bad.GetMessage() != wantMessage {
+		t.Errorf("results[%d].error = %v, want INVALID_ARGUMENT %q", len(good), bad, wantMessage)
+	}
+	tooMany := make([]string, 1001)
+	for i := range tooMany {
+		tooMany[i] = "jane@example.com"
+	}
+	_, err = c.IssueEmailHashes(callCtx(t), &identityv1.IssueEmailHashesRequest{AppId: appID, Emails: tooMany})
+	if st, _ := status.FromError(err); st.Code() != codes.InvalidArgument ||
+		st.Message() != "emails: at most 1000 per call; got 1001" {
+		t.Errorf("1,001 emails: %v, want INVALID_ARGUMENT naming emails", err)
 	}
 }
 

@@ -75,6 +75,23 @@ func run(args []string) error {
 	}
 	fmt.Printf("email_hash: %s (secret version %d)\n", hash.GetEmailHash(), hash.GetSecretVersion())
 
+	// 1b. Many hashes in one call (backfills, exports; at most 1,000 emails):
+	// one result per email, in order; a bad email gets its own error.
+	ctx, cancel = context.WithTimeout(context.Background(), callTimeout)
+	batch, err := client.IssueEmailHashes(ctx, &identityv1.IssueEmailHashesRequest{
+		AppId: appID, Emails: []string{email, "not-an-email"}})
+	cancel()
+	if err != nil {
+		return describe("IssueEmailHashes", err)
+	}
+	for _, r := range batch.GetResults() {
+		if e := r.GetError(); e != nil {
+			fmt.Printf("not hashed: %s\n", e.GetMessage())
+		} else {
+			fmt.Printf("email_hash: %s\n", r.GetEmailHash())
+		}
+	}
+
 	// 2. A widget JWT with an optional claim and an explicit lifetime.
 	ctx, cancel = context.WithTimeout(context.Background(), callTimeout)
 	token, err := client.IssueWidgetToken(ctx, &identityv1.IssueWidgetTokenRequest{

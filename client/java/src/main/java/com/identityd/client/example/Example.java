@@ -5,7 +5,10 @@ import com.identityd.client.IdentityChannels;
 import com.identityd.identity.v1.IdentityServiceGrpc;
 import com.identityd.identity.v1.IdentityServiceGrpc.IdentityServiceBlockingStub;
 import com.identityd.identity.v1.IssueEmailHashRequest;
+import com.identityd.identity.v1.EmailHashResult;
 import com.identityd.identity.v1.IssueEmailHashResponse;
+import com.identityd.identity.v1.IssueEmailHashesRequest;
+import com.identityd.identity.v1.IssueEmailHashesResponse;
 import com.identityd.identity.v1.IssueWidgetTokenRequest;
 import com.identityd.identity.v1.IssueWidgetTokenResponse;
 import com.identityd.identity.v1.RotateSecretRequest;
@@ -87,6 +90,24 @@ public final class Example {
               .issueEmailHash(
                   IssueEmailHashRequest.newBuilder().setAppId(appId).setEmail(email).build());
       out.printf("email_hash: %s (secret version %d)%n", hash.getEmailHash(), hash.getSecretVersion());
+
+      // 1b. Many hashes in one call (backfills, exports; at most 1,000 emails):
+      // one result per email, in order; a bad email gets its own error.
+      IssueEmailHashesResponse batch =
+          stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .issueEmailHashes(
+                  IssueEmailHashesRequest.newBuilder()
+                      .setAppId(appId)
+                      .addEmails(email)
+                      .addEmails("not-an-email")
+                      .build());
+      for (EmailHashResult r : batch.getResultsList()) {
+        if (r.hasError()) {
+          out.printf("not hashed: %s%n", r.getError().getMessage());
+        } else {
+          out.printf("email_hash: %s%n", r.getEmailHash());
+        }
+      }
 
       // 2. A widget JWT with an optional claim and an explicit lifetime.
       IssueWidgetTokenResponse token =

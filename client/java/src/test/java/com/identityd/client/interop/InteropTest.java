@@ -17,7 +17,10 @@ import com.identityd.client.example.Example;
 import com.identityd.identity.v1.IdentityServiceGrpc;
 import com.identityd.identity.v1.IdentityServiceGrpc.IdentityServiceBlockingStub;
 import com.identityd.identity.v1.IssueEmailHashRequest;
+import com.identityd.identity.v1.EmailHashResult;
 import com.identityd.identity.v1.IssueEmailHashResponse;
+import com.identityd.identity.v1.IssueEmailHashesRequest;
+import com.identityd.identity.v1.IssueEmailHashesResponse;
 import com.identityd.identity.v1.IssueWidgetTokenRequest;
 import com.identityd.identity.v1.IssueWidgetTokenResponse;
 import com.identityd.identity.v1.RotateSecretRequest;
@@ -156,6 +159,36 @@ class InteropTest {
       assertTrue(reply.getEmailHash().matches("[0-9a-f]{64}"));
       assertEquals(1, reply.getSecretVersion());
     }
+  }
+
+  @Test
+  void bulkEmailHashesEqualVendorRecipeAndABadEmailFailsAlone() throws Exception {
+    String secret = readSecret("IDENTITYD_EMAIL_HASH_SECRET_FILE");
+    IssueEmailHashesResponse reply =
+        stub().issueEmailHashes(
+            IssueEmailHashesRequest.newBuilder()
+                .setAppId(appId)
+                .addAllEmails(emails)
+                .addEmails("not-an-email")
+                .build());
+    assertEquals(emails.size() + 1, reply.getResultsCount());
+    for (int i = 0; i < emails.size(); i++) {
+      EmailHashResult result = reply.getResults(i);
+      assertEquals(EmailHashResult.ResultCase.EMAIL_HASH, result.getResultCase(), emails.get(i));
+      assertEquals(vendorEmailHash(emails.get(i), secret), result.getEmailHash(), emails.get(i));
+    }
+    EmailHashResult bad = reply.getResults(emails.size());
+    assertEquals(EmailHashResult.ResultCase.ERROR, bad.getResultCase());
+    assertEquals(Status.Code.INVALID_ARGUMENT.value(), bad.getError().getCode());
+    assertEquals(
+        "emails[" + emails.size() + "]: must contain exactly one '@'", bad.getError().getMessage());
+    assertEquals(1, reply.getSecretVersion());
+    IssueEmailHashesRequest.Builder tooMany = IssueEmailHashesRequest.newBuilder().setAppId(appId);
+    for (int i = 0; i < 1001; i++) tooMany.addEmails("jane@example.com");
+    StatusRuntimeException err =
+        assertThrows(StatusRuntimeException.class, () -> stub().issueEmailHashes(tooMany.build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, err.getStatus().getCode());
+    assertEquals("emails: at most 1000 per call; got 1001", err.getStatus().getDescription());
   }
 
   @Test
