@@ -138,12 +138,72 @@ std::string NumericDateProblem(const NumericDate& date, absl::string_view name) 
   return "";
 }
 
-class Inspector {
- public:
-  Inspector(absl::Span<const JwtKeyVersion> keys, const JwtInspectionRules& rules)
-      : keys_(keys), rules_(rules), now_(absl::ToUnixSeconds(rules.now)) {}
+}  // namespace
 
-  absl::StatusOr<JwtInspection> Inspect(absl::string_view jwt);
+struct ParsedJwt::Parts {
+  Json header;
+  Json claims;
+  // The token's own text up to the second '.', exactly as sent (not
+  // re-encoded): what the signature covers.
+  std::string signing_input;
+  std::string signature;
+};
+
+ParsedJwt::ParsedJwt(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+ParsedJwt::ParsedJwt(ParsedJwt&&) noexcept = default;
+ParsedJwt& ParsedJwt::operator=(ParsedJwt&&) noexcept = default;
+ParsedJwt::~ParsedJwt() = default;
+
+absl::StatusOr<ParsedJwt> ParsedJwt::Parse(absl::string_view jwt) {
+  if (jwt.empty()) return absl::InvalidArgumentError("jwt: is required");
+  if (jwt.size() > kMaxInspectedJwtBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("jwt: must be at most ", kMaxInspectedJwtBytes,
+                                                   " bytes; got ", jwt.size()));
+  }
+  const std::vector<absl::string_view> parts = absl::StrSplit(jwt, '.');
+  if (parts.size() != 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("jwt: must be three base64url parts joined by '.' "
+                     "(header.payload.signature); got ",
+                     parts.size(), " part(s)"));
+  }
+  auto out = std::make_unique<Parts>();
+  std::string header_json, claims_json;
+  if (!DecodeBase64UrlPart(parts[0], header_json)) {
+    return absl::InvalidArgumentError("jwt: the header is not base64url (without padding)");
+  }
+  if (!DecodeBase64UrlPart(parts[1], claims_json)) {
+    return absl::InvalidArgumentError("jwt: the payload is not base64url (without padding)");
+  }
+  if (!DecodeBase64UrlPart(parts[2], out->signature)) {
+    return absl::InvalidArgumentError("jwt: the signature is not base64url (without padding)");
+  }
+  if (absl::Status s = ParseObject(header_json, "header", out->header); !s.ok()) return s;
+  if (absl::Status s = ParseObject(claims_json, "payload", out->claims); !s.ok()) return s;
+  out->signing_input = std::string(jwt.substr(0, parts[0].size() + 1 + parts[1].size()));
+  return ParsedJwt(std::move(out));
+}
+
+class WidgetJwtInspector {
+ public:
+  WidgetJwtInspector(const ParsedJwt& jwt, absl::Span<const JwtKeyVersion> keys,
+            const JwtInspectionRules& rules)
+      : header_(jwt.parts_->header),
+        claims_(jwt.parts_->claims),
+        keys_(keys),
+        rules_(rules),
+        now_(absl::ToUnixSeconds(rules.now)) {
+    out_.findings.reserve(kJwtCheckCount);
+    CheckAlgorithm();
+    CheckType();
+    CheckSignature(jwt.parts_->signing_input, jwt.parts_->signature);
+    CheckAudience();
+    CheckTimes();
+    CheckClaims();
+    out_.verdict = Verdict();
+  }
+
+  JwtInspection Take() { return std::move(out_); }
 
  private:
   void Add(JwtCheck check, FindingResult result, std::string message) {
@@ -157,54 +217,15 @@ class Inspector {
   void CheckClaims();
   JwtVerdict Verdict() const;
 
+  const Json& header_;
+  const Json& claims_;
   const absl::Span<const JwtKeyVersion> keys_;
   const JwtInspectionRules& rules_;
   const std::int64_t now_;
-  Json header_;
-  Json claims_;
   JwtInspection out_;
 };
 
-absl::StatusOr<JwtInspection> Inspector::Inspect(absl::string_view jwt) {
-  if (jwt.empty()) return absl::InvalidArgumentError("jwt: is required");
-  if (jwt.size() > kMaxInspectedJwtBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("jwt: must be at most ", kMaxInspectedJwtBytes,
-                                                   " bytes; got ", jwt.size()));
-  }
-  const std::vector<absl::string_view> parts = absl::StrSplit(jwt, '.');
-  if (parts.size() != 3) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("jwt: must be three base64url parts joined by '.' "
-                     "(header.payload.signature); got ",
-                     parts.size(), " part(s)"));
-  }
-  std::string header_json, claims_json, signature;
-  if (!DecodeBase64UrlPart(parts[0], header_json)) {
-    return absl::InvalidArgumentError("jwt: the header is not base64url (without padding)");
-  }
-  if (!DecodeBase64UrlPart(parts[1], claims_json)) {
-    return absl::InvalidArgumentError("jwt: the payload is not base64url (without padding)");
-  }
-  if (!DecodeBase64UrlPart(parts[2], signature)) {
-    return absl::InvalidArgumentError("jwt: the signature is not base64url (without padding)");
-  }
-  if (absl::Status s = ParseObject(header_json, "header", header_); !s.ok()) return s;
-  if (absl::Status s = ParseObject(claims_json, "payload", claims_); !s.ok()) return s;
-
-  out_.findings.reserve(kJwtCheckCount);
-  CheckAlgorithm();
-  CheckType();
-  // The signing input is the token's own text up to the second '.', exactly
-  // as sent (not re-encoded).
-  CheckSignature(jwt.substr(0, parts[0].size() + 1 + parts[1].size()), signature);
-  CheckAudience();
-  CheckTimes();
-  CheckClaims();
-  out_.verdict = Verdict();
-  return std::move(out_);
-}
-
-void Inspector::CheckAlgorithm() {
+void WidgetJwtInspector::CheckAlgorithm() {
   const JsonValue* alg = Member(header_, "alg");
   if (alg == nullptr) {
     Add(JwtCheck::kAlgorithm, FindingResult::kFail,
@@ -229,7 +250,7 @@ void Inspector::CheckAlgorithm() {
   }
 }
 
-void Inspector::CheckType() {
+void WidgetJwtInspector::CheckType() {
   const JsonValue* typ = Member(header_, "typ");
   if (typ == nullptr) {
     Add(JwtCheck::kType, FindingResult::kPass, "typ is absent (it is optional)");
@@ -244,7 +265,7 @@ void Inspector::CheckType() {
   }
 }
 
-void Inspector::CheckSignature(absl::string_view signing_input, absl::string_view signature) {
+void WidgetJwtInspector::CheckSignature(absl::string_view signing_input, absl::string_view signature) {
   if (out_.alg != "HS256") {
     Add(JwtCheck::kSignature, FindingResult::kFail,
         "not checked: identityd checks HS256 signatures only, and alg is not HS256");
@@ -286,7 +307,7 @@ void Inspector::CheckSignature(absl::string_view signing_input, absl::string_vie
   }
 }
 
-void Inspector::CheckAudience() {
+void WidgetJwtInspector::CheckAudience() {
   const std::string wanted = Quoted(rules_.audience);
   const JsonValue* aud = Member(claims_, "aud");
   if (aud == nullptr) {
@@ -318,7 +339,7 @@ void Inspector::CheckAudience() {
   }
 }
 
-void Inspector::CheckTimes() {
+void WidgetJwtInspector::CheckTimes() {
   const NumericDate exp = ReadNumericDate(claims_, "exp");
   const NumericDate iat = ReadNumericDate(claims_, "iat");
   out_.expires_at = exp.seconds;
@@ -374,7 +395,7 @@ void Inspector::CheckTimes() {
   }
 }
 
-void Inspector::CheckClaims() {
+void WidgetJwtInspector::CheckClaims() {
   const JsonValue* email = Member(claims_, "email");
   if (email == nullptr) {
     Add(JwtCheck::kEmail, FindingResult::kFail, "email is missing (it is required)");
@@ -409,7 +430,7 @@ void Inspector::CheckClaims() {
   }
 }
 
-JwtVerdict Inspector::Verdict() const {
+JwtVerdict WidgetJwtInspector::Verdict() const {
   for (const JwtFinding& finding : out_.findings) {
     if (finding.result != FindingResult::kFail) continue;
     switch (finding.check) {
@@ -440,12 +461,17 @@ JwtVerdict Inspector::Verdict() const {
   return JwtVerdict::kValid;
 }
 
-}  // namespace
+JwtInspection InspectWidgetJwt(const ParsedJwt& jwt, absl::Span<const JwtKeyVersion> keys,
+                               const JwtInspectionRules& rules) {
+  return WidgetJwtInspector(jwt, keys, rules).Take();
+}
 
 absl::StatusOr<JwtInspection> InspectWidgetJwt(absl::string_view jwt,
                                                absl::Span<const JwtKeyVersion> keys,
                                                const JwtInspectionRules& rules) {
-  return Inspector(keys, rules).Inspect(jwt);
+  absl::StatusOr<ParsedJwt> parsed = ParsedJwt::Parse(jwt);
+  if (!parsed.ok()) return parsed.status();
+  return InspectWidgetJwt(*parsed, keys, rules);
 }
 
 }  // namespace identity::crypto

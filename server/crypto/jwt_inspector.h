@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +85,9 @@ struct JwtInspectionRules {
   absl::Duration clock_skew;
 };
 
+// Checks a ParsedJwt (jwt_inspector.cc).
+class WidgetJwtInspector;
+
 // What InspectWidgetJwt found.
 struct JwtInspection {
   JwtVerdict verdict = JwtVerdict::kValid;
@@ -96,18 +100,41 @@ struct JwtInspection {
   std::vector<JwtFinding> findings;        // kJwtCheckCount, in JwtCheck order
 };
 
-// Takes a chat-widget JWT apart and checks it as the widget vendor would:
+// A compact JWS taken apart: its three parts decoded, header and payload
+// parsed as JSON objects. Made by Parse(); checked by InspectWidgetJwt().
+class ParsedJwt {
+ public:
+  // Takes `jwt` apart. kInvalidArgument, with a message starting "jwt: ", if
+  // it cannot be inspected at all: empty, over kMaxInspectedJwtBytes, not
+  // three '.'-separated parts, a part that is not base64url without padding,
+  // a header or payload that is not a JSON object (valid UTF-8), or an
+  // object with a key repeated (JSON parsers disagree on which one counts).
+  static absl::StatusOr<ParsedJwt> Parse(absl::string_view jwt);
+
+  ParsedJwt(ParsedJwt&&) noexcept;
+  ParsedJwt& operator=(ParsedJwt&&) noexcept;
+  ~ParsedJwt();
+
+ private:
+  friend class WidgetJwtInspector;
+  struct Parts;
+  explicit ParsedJwt(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+// Checks a chat-widget JWT as the widget vendor would:
 // the signature against each of `keys` (newest first: keys[0] is the key in
 // use; compared in constant time), the header's alg and typ, and the claims
-// against `rules`. A token that cannot be inspected at all is
-// kInvalidArgument with a message starting "jwt: ": empty, over
-// kMaxInspectedJwtBytes, not three '.'-separated parts, a part that is not
-// base64url without padding, a header or payload that is not a JSON object
-// (valid UTF-8), or an object with a key repeated. Everything else is a
-// finding.
+// against `rules`. Every problem is a finding.
 //
-//   absl::StatusOr<JwtInspection> r = InspectWidgetJwt(token, keys, rules);
-//   if (r.ok() && r->verdict == JwtVerdict::kExpired) ...
+//   absl::StatusOr<ParsedJwt> parsed = ParsedJwt::Parse(token);
+//   if (!parsed.ok()) return parsed.status();  // INVALID_ARGUMENT naming jwt
+//   JwtInspection r = InspectWidgetJwt(*parsed, keys, rules);
+//   if (r.verdict == JwtVerdict::kExpired) ...
+JwtInspection InspectWidgetJwt(const ParsedJwt& jwt, absl::Span<const JwtKeyVersion> keys,
+                               const JwtInspectionRules& rules);
+
+// ParsedJwt::Parse(), then InspectWidgetJwt() above.
 absl::StatusOr<JwtInspection> InspectWidgetJwt(absl::string_view jwt,
                                                absl::Span<const JwtKeyVersion> keys,
                                                const JwtInspectionRules& rules);

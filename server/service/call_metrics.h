@@ -18,7 +18,7 @@ namespace identity::service {
 // CallMetrics counts the calls of identity.v1.IdentityService: by RPC and
 // status code, their latency by RPC, the denied ones, and rotations by secret
 // kind and outcome with the time of the last successful one. Every label set
-// is fixed in advance (5 RPCs x 17 codes, 3 kinds): counters in fixed arrays,
+// is fixed in advance (every RPC x 17 codes, 3 kinds): counters in fixed arrays,
 // so Record() costs relaxed atomic adds and a bucket search, no lock and no
 // allocation. Never an app_id or an email: their number has no bound.
 //

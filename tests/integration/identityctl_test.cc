@@ -323,9 +323,11 @@ TEST_F(IdentityctlTest, UsageErrorsExitTwo) {
     std::string message;  // the first line of stderr after "identityctl: "
   };
   const Case cases[] = {
-      {"missing command", {target, "--insecure"}, "missing COMMAND (hash, token, rotate, widget, widgets or audit-hash)"},
+      {"missing command", {target, "--insecure"}, "missing COMMAND (hash, token, rotate, widget, widgets, verify-hash, verify-token or "
+       "audit-hash)"},
       {"unknown command", {target, "--insecure", "delete", "x"},
-       "unknown command \"delete\" (hash, token, rotate, widget, widgets or audit-hash)"},
+       "unknown command \"delete\" (hash, token, rotate, widget, widgets, verify-hash, "
+       "verify-token or audit-hash)"},
       {"missing --target", {"--insecure", "hash", "a", "b@c"}, "--target=HOST:PORT is required"},
       {"bad --output", {target, "--insecure", "--output=yaml", "hash", "a", "b@c"},
        "--output must be text or json"},
