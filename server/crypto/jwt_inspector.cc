@@ -265,7 +265,8 @@ void WidgetJwtInspector::CheckType() {
   }
 }
 
-void WidgetJwtInspector::CheckSignature(absl::string_view signing_input, absl::string_view signature) {
+void WidgetJwtInspector::CheckSignature(absl::string_view signing_input,
+                                        absl::string_view signature) {
   if (out_.alg != "HS256") {
     Add(JwtCheck::kSignature, FindingResult::kFail,
         "not checked: identityd checks HS256 signatures only, and alg is not HS256");

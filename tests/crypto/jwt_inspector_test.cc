@@ -142,9 +142,9 @@ TEST_F(JwtInspectorTest, ATamperedPayloadOrSignatureIsABadSignature) {
   // The payload re-encoded with another email, the signature kept.
   const std::string tampered =
       absl::StrCat(token.substr(0, dot + 1),
-                   EncodeBase64Url(absl::StrCat(R"({"email":"mallory@example.com","aud":"shop-main",)",
-                                                R"("iat":)", kNow - 60, R"(,"exp":)", kNow + 540,
-                                                "}")),
+                   EncodeBase64Url(absl::StrCat(
+                       R"({"email":"mallory@example.com","aud":"shop-main","iat":)", kNow - 60,
+                       R"(,"exp":)", kNow + 540, "}")),
                    token.substr(token.rfind('.')));
   absl::StatusOr<JwtInspection> r = Inspect(tampered);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -181,13 +181,15 @@ TEST_F(JwtInspectorTest, AudienceMustNameTheApp) {
       {"7", JwtVerdict::kWrongAudience, "aud is a number; it must be the app_id \"shop-main\""},
   };
   for (const Case& c : cases) {
-    absl::StatusOr<JwtInspection> r = Inspect(Token(kHeader, Claims(-60, 600, c.aud), kCurrentSecret));
+    absl::StatusOr<JwtInspection> r =
+        Inspect(Token(kHeader, Claims(-60, 600, c.aud), kCurrentSecret));
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->verdict, c.verdict) << c.aud;
     EXPECT_EQ(FindingFor(*r, JwtCheck::kAudience).message, c.message);
   }
   absl::StatusOr<JwtInspection> r = Inspect(
-      Token(kHeader, absl::StrCat(R"({"email":"j@x.io","iat":)", kNow, R"(,"exp":)", kNow + 60, "}"),
+      Token(kHeader,
+            absl::StrCat(R"({"email":"j@x.io","iat":)", kNow, R"(,"exp":)", kNow + 60, "}"),
             kCurrentSecret));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->verdict, JwtVerdict::kWrongAudience);
@@ -235,7 +237,8 @@ TEST_F(JwtInspectorTest, LifetimeOverFifteenMinutesOrNotPositiveIsBad) {
                     kCurrentSecret));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->verdict, JwtVerdict::kBadLifetime);
-  EXPECT_EQ(FindingFor(*r, JwtCheck::kLifetime).message, "exp is not after iat (exp - iat = -20 s)");
+  EXPECT_EQ(FindingFor(*r, JwtCheck::kLifetime).message,
+            "exp is not after iat (exp - iat = -20 s)");
 }
 
 TEST_F(JwtInspectorTest, MissingOrMistypedTimesAreNamed) {
