@@ -15,9 +15,11 @@
 #include "server/crypto/jwt_signer.h"
 #include "server/keyring/app_id.h"
 #include "server/service/email_hash_batch.h"
+#include "server/service/email_hash_verifier.h"
 #include "server/service/grpc_status.h"
 #include "server/service/request_parsing.h"
 #include "server/service/request_validation.h"
+#include "server/service/widget_token_verifier.h"
 #include "server/service/widget_view.h"
 
 namespace identity::service {
@@ -35,6 +37,10 @@ using identity::v1::ListWidgetsRequest;
 using identity::v1::ListWidgetsResponse;
 using identity::v1::RotateSecretRequest;
 using identity::v1::RotateSecretResponse;
+using identity::v1::VerifyEmailHashRequest;
+using identity::v1::VerifyEmailHashResponse;
+using identity::v1::VerifyWidgetTokenRequest;
+using identity::v1::VerifyWidgetTokenResponse;
 
 // Overwrites a string that held a secret before its memory is released.
 void CleanseString(std::string& s) {
@@ -224,6 +230,20 @@ grpc::Status IdentityServiceImpl::ServeListWidgets(grpc::ServerContextBase& cont
                      &IdentityServiceImpl::HandleListWidgets);
 }
 
+grpc::Status IdentityServiceImpl::ServeVerifyEmailHash(grpc::ServerContextBase& context,
+                                                       const grpc::ByteBuffer& request,
+                                                       grpc::ByteBuffer& response) {
+  return ServeInline(context, "VerifyEmailHash", request, response,
+                     &IdentityServiceImpl::HandleVerifyEmailHash);
+}
+
+grpc::Status IdentityServiceImpl::ServeVerifyWidgetToken(grpc::ServerContextBase& context,
+                                                         const grpc::ByteBuffer& request,
+                                                         grpc::ByteBuffer& response) {
+  return ServeInline(context, "VerifyWidgetToken", request, response,
+                     &IdentityServiceImpl::HandleVerifyWidgetToken);
+}
+
 void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
   // An inline method: served to the end on the queue's thread.
   using Inline = grpc::Status (IdentityServiceImpl::*)(
@@ -267,6 +287,16 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
                      RequestListWidgets(c, r, w, cq, cq, tag);
                    },
                    serve_on_reader(&IdentityServiceImpl::ServeListWidgets)};
+  verify_email_hash_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
+                               grpc::ServerCompletionQueue* cq, void* tag) {
+                          RequestVerifyEmailHash(c, r, w, cq, cq, tag);
+                        },
+                        serve_on_reader(&IdentityServiceImpl::ServeVerifyEmailHash)};
+  verify_widget_token_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
+                                 grpc::ServerCompletionQueue* cq, void* tag) {
+                            RequestVerifyWidgetToken(c, r, w, cq, cq, tag);
+                          },
+                          serve_on_reader(&IdentityServiceImpl::ServeVerifyWidgetToken)};
   rotate_secret_ = {[this](grpc::ServerContext* c, grpc::ByteBuffer* r, Responder* w,
                            grpc::ServerCompletionQueue* cq, void* tag) {
                       RequestRotateSecret(c, r, w, cq, cq, tag);
@@ -280,7 +310,7 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
                     /*notice_cancellation=*/true};
   for (const RawUnaryCall::Kind* kind :
        {&issue_email_hash_, &issue_email_hashes_, &issue_widget_token_, &get_widget_,
-        &list_widgets_, &rotate_secret_}) {
+        &list_widgets_, &rotate_secret_, &verify_email_hash_, &verify_widget_token_}) {
     pool.AddCallKind(
         [kind](CompletionQueuePool::Queue& queue) { RawUnaryCall::Request(*kind, queue); });
   }
@@ -467,6 +497,62 @@ absl::Status IdentityServiceImpl::HandleListWidgets(const authz::CallerIdentity&
   if (more) widgets->pop_back();
   for (const store::WidgetInfo& info : *widgets) ToProto(info, *response.add_widgets());
   if (more) response.set_next_page_token(EncodePageToken(widgets->back().app_id));
+  return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleVerifyEmailHash(const authz::CallerIdentity& caller,
+                                                        const VerifyEmailHashRequest& request,
+                                                        VerifyEmailHashResponse& response,
+                                                        CallAudit& audit) {
+  audit::AuditEvent& event = audit.event();
+  event.kind = keyring::SecretKindName(keyring::SecretKind::kEmailHash);
+  event.email = request.email();
+  if (absl::Status s = ValidateVerifyEmailHashRequest(request); !s.ok()) return s;
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kVerifyEmailHash,
+                                                     request.app_id());
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<store::StoredWidget> widget = store_.LoadWidget(request.app_id());
+  if (!widget.ok()) return widget.status();
+  if (absl::Status s = ExplainEmailHash(*widget, request.email(), request.email_hash(), response);
+      !s.ok()) {
+    return s;
+  }
+  if (response.matched_version() != 0) event.version = response.matched_version();
+  event.verdict = VerdictName(response.verdict());
+  return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleVerifyWidgetToken(const authz::CallerIdentity& caller,
+                                                          const VerifyWidgetTokenRequest& request,
+                                                          VerifyWidgetTokenResponse& response,
+                                                          CallAudit& audit) {
+  audit::AuditEvent& event = audit.event();
+  event.kind = keyring::SecretKindName(keyring::SecretKind::kJwt);
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  absl::StatusOr<crypto::ParsedJwt> jwt = crypto::ParsedJwt::Parse(request.jwt());
+  if (!jwt.ok()) return jwt.status();
+  if (absl::Status s = access_.authorizer->Authorize(caller, authz::Rpc::kVerifyWidgetToken,
+                                                     request.app_id());
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<store::StoredWidget> widget = store_.LoadWidget(request.app_id());
+  if (!widget.ok()) return widget.status();
+  if (absl::Status s = ExplainWidgetToken(*jwt, *widget, request.app_id(), clock_(), response);
+      !s.ok()) {
+    return s;
+  }
+  // The token is a bearer credential: the audit log gets its fingerprint,
+  // as for an issued one, never the token.
+  event.token = audit::TokenDetails{
+      response.expires_at().seconds(),
+      crypto::Fingerprint(absl::MakeConstSpan(
+          reinterpret_cast<const std::uint8_t*>(request.jwt().data()), request.jwt().size()))};
+  if (response.has_email()) event.email = response.email();
+  if (response.signed_by_version() != 0) event.version = response.signed_by_version();
+  event.verdict = VerdictName(response.verdict());
   return absl::OkStatus();
 }
 

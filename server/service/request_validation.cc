@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "server/crypto/email_hasher.h"
 #include "server/crypto/utf8.h"
 #include "server/keyring/app_id.h"
 
@@ -135,6 +136,21 @@ absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
   if (!ttl.ok()) return ttl.status();
   out.ttl = *ttl;
   return out;
+}
+
+absl::Status ValidateVerifyEmailHashRequest(const identity::v1::VerifyEmailHashRequest& request) {
+  if (absl::Status s = keyring::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
+  const std::string& hash = request.email_hash();
+  if (hash.empty()) return absl::InvalidArgumentError("email_hash: is required");
+  bool lower_hex = hash.size() == crypto::kEmailHashHexLength;
+  for (char c : hash) lower_hex = lower_hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (!lower_hex) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "email_hash: must be 64 lowercase hex characters (as IssueEmailHash makes it); got ",
+        hash.size(), " bytes"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace identity::service

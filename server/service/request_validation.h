@@ -56,6 +56,11 @@ struct WidgetTokenRequest {
 absl::StatusOr<WidgetTokenRequest> ValidateWidgetTokenRequest(
     const identity::v1::IssueWidgetTokenRequest& request);
 
+// Checks a VerifyEmailHash request, in this order: app_id, email (the rules
+// above), email_hash (64 lowercase hex characters, as IssueEmailHash and the
+// vendor's snippets make it).
+absl::Status ValidateVerifyEmailHashRequest(const identity::v1::VerifyEmailHashRequest& request);
+
 }  // namespace identity::service
 
 #endif  // IDENTITY_SERVER_SERVICE_REQUEST_VALIDATION_H_
