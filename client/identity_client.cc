@@ -150,6 +150,27 @@ absl::StatusOr<v1::ListWidgetsResponse> IdentityClient::ListWidgets(
   });
 }
 
+absl::StatusOr<v1::VerifyEmailHashResponse> IdentityClient::VerifyEmailHash(
+    absl::string_view app_id, absl::string_view email, absl::string_view email_hash) const {
+  v1::VerifyEmailHashRequest request;
+  request.set_app_id(std::string(app_id));
+  request.set_email(std::string(email));
+  request.set_email_hash(std::string(email_hash));
+  return Call<v1::VerifyEmailHashResponse>(request, [](auto& stub, auto... args) {
+    return stub.VerifyEmailHash(args...);
+  });
+}
+
+absl::StatusOr<v1::VerifyWidgetTokenResponse> IdentityClient::VerifyWidgetToken(
+    absl::string_view app_id, absl::string_view jwt) const {
+  v1::VerifyWidgetTokenRequest request;
+  request.set_app_id(std::string(app_id));
+  request.set_jwt(std::string(jwt));
+  return Call<v1::VerifyWidgetTokenResponse>(request, [](auto& stub, auto... args) {
+    return stub.VerifyWidgetToken(args...);
+  });
+}
+
 absl::StatusOr<v1::ListWidgetsResponse> IdentityClient::ListWidgetsAll(int page_size) const {
   v1::ListWidgetsResponse all;
   v1::ListWidgetsRequest request;

@@ -107,6 +107,17 @@ class IdentityClient {
   // per call), gathered into one response with an empty next_page_token.
   absl::StatusOr<v1::ListWidgetsResponse> ListWidgetsAll(int page_size = 1000) const;
 
+  // Which kept version of the widget's email-hash secret made `email_hash`
+  // for `email` (or none): for explaining a hash the widget refused.
+  absl::StatusOr<v1::VerifyEmailHashResponse> VerifyEmailHash(absl::string_view app_id,
+                                                             absl::string_view email,
+                                                             absl::string_view email_hash) const;
+
+  // Why the widget would refuse `jwt` (a bearer credential: keep it out of
+  // logs): a verdict, the version that signed it, and ordered findings.
+  absl::StatusOr<v1::VerifyWidgetTokenResponse> VerifyWidgetToken(absl::string_view app_id,
+                                                                 absl::string_view jwt) const;
+
  private:
   IdentityClient(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
   template <typename Response, typename Request, typename Rpc>

@@ -10,6 +10,8 @@
 //           [--expected_version=N]
 //     widget APP_ID     (versions, fingerprints, times; never secrets)
 //     widgets           (every widget, one line per secret kind)
+//     verify-hash APP_ID EMAIL HASH   (which kept secret version made HASH)
+//     verify-token APP_ID JWT|-       (why the widget refuses JWT; "-": from stdin)
 //   identityctl [--audit_key_file=FILE] audit-hash EMAIL|-   ("-": the email from stdin)
 //                       (the email's pseudonym in identityd's audit log; local,
 //                        no server: the key from FILE or $IDENTITYD_AUDIT_KEY)
@@ -32,6 +34,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -269,6 +272,12 @@ std::string FormatTime(const google::protobuf::Timestamp& t) {
                           absl::UTCTimeZone());
 }
 
+// Whole seconds, RFC 3339 with "Z".
+std::string FormatSeconds(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
 std::string KindName(v1::SecretKind kind) {
   switch (kind) {
     case v1::SECRET_KIND_EMAIL_HASH:
@@ -329,6 +338,91 @@ int Widgets(const IdentityClient& client, const std::vector<char*>& args) {
   return 0;
 }
 
+// The largest token verify-token reads from stdin: more than identityd takes
+// (8192 bytes), so that identityd, not identityctl, says what is too long.
+constexpr std::size_t kMaxTokenInputBytes = 64 * 1024;
+
+// The enum value's name without its prefix: "PREVIOUS_VERSION".
+std::string ShortName(const std::string& name, absl::string_view prefix) {
+  absl::string_view out = name;
+  absl::ConsumePrefix(&out, prefix);
+  return std::string(out);
+}
+
+std::string JoinVersions(const google::protobuf::RepeatedField<uint64_t>& versions) {
+  std::string out;
+  for (uint64_t v : versions) absl::StrAppend(&out, out.empty() ? "" : ",", v);
+  return out.empty() ? "-" : out;
+}
+
+// verify-hash APP_ID EMAIL HASH: which kept email-hash secret version made
+// HASH for EMAIL. Exit 0 whatever the verdict (the call worked: the verdict
+// is the answer); 1 only when the call failed.
+int VerifyHash(const IdentityClient& client, const std::vector<char*>& args) {
+  if (args.size() != 4) return Usage("verify-hash takes APP_ID EMAIL HASH");
+  absl::StatusOr<v1::VerifyEmailHashResponse> r =
+      client.VerifyEmailHash(args[1], args[2], args[3]);
+  if (!r.ok()) return RpcError(r.status());
+  if (JsonOutput()) {
+    PrintJson(*r);
+    return 0;
+  }
+  std::cout << "verdict: "
+            << ShortName(v1::EmailHashVerdict_Name(r->verdict()),
+                                               "EMAIL_HASH_VERDICT_")
+            << "\nmatched_version: " << r->matched_version()
+            << "\ncurrent_version: " << r->current_version()
+            << "\nchecked_versions: " << JoinVersions(r->checked_versions()) << "\n";
+  return 0;
+}
+
+// verify-token APP_ID JWT|-: why the widget would refuse JWT ("-": read from
+// stdin, which keeps the token, a bearer credential, out of argv and shell
+// history). Exit 0 whatever the verdict, as verify-hash.
+int VerifyToken(const IdentityClient& client, const std::vector<char*>& args) {
+  if (args.size() != 3) return Usage("verify-token takes APP_ID JWT (or - to read it from stdin)");
+  std::string jwt = args[2];
+  if (jwt == "-") {
+    jwt.clear();
+    char buffer[4096];
+    while (std::cin.read(buffer, sizeof(buffer)) || std::cin.gcount() > 0) {
+      jwt.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
+      if (jwt.size() > kMaxTokenInputBytes) {
+        return Usage(absl::StrCat("verify-token -: more than ", kMaxTokenInputBytes,
+                                  " bytes on stdin"));
+      }
+    }
+    // One line, as `echo` or a file writes it.
+    if (absl::EndsWith(jwt, "\n")) jwt.pop_back();
+    if (absl::EndsWith(jwt, "\r")) jwt.pop_back();
+    if (jwt.empty()) return Usage("verify-token -: no token on stdin");
+  }
+  absl::StatusOr<v1::VerifyWidgetTokenResponse> r = client.VerifyWidgetToken(args[1], jwt);
+  CleanseString(jwt);
+  if (!r.ok()) return RpcError(r.status());
+  if (JsonOutput()) {
+    PrintJson(*r);
+    return 0;
+  }
+  std::cout << "verdict: "
+            << ShortName(v1::TokenVerdict_Name(r->verdict()), "TOKEN_VERDICT_")
+            << "\nsigned_by_version: " << r->signed_by_version()
+            << "\ncurrent_version: " << r->current_version() << "\nalg: " << r->alg() << "\n";
+  if (r->has_email()) std::cout << "email: " << r->email() << "\n";
+  if (r->has_issued_at()) std::cout << "issued_at: " << FormatSeconds(r->issued_at()) << "\n";
+  if (r->has_expires_at()) std::cout << "expires_at: " << FormatSeconds(r->expires_at()) << "\n";
+  std::cout << "findings:\n";
+  for (const v1::TokenFinding& f : r->findings()) {
+    std::cout << "  " << ShortName(v1::FindingResult_Name(f.result()),
+                                                      "FINDING_RESULT_")
+              << " "
+              << absl::AsciiStrToLower(
+                     ShortName(v1::TokenCheck_Name(f.check()), "TOKEN_CHECK_"))
+              << ": " << f.message() << "\n";
+  }
+  return 0;
+}
+
 // audit-hash EMAIL: the pseudonym identityd's audit log records for EMAIL
 // (--audit_email=pseudonym): hex(HMAC-SHA256(hex_decode(audit key), EMAIL)),
 // computed here so that an investigator can grep the log for it. Local: the
@@ -351,6 +445,10 @@ int AuditHash(const std::vector<char*>& args) {
   return 0;
 }
 
+// Every command, for the messages that list them.
+constexpr char kCommands[] =
+    "hash, hashes, token, rotate, widget, widgets, verify-hash, verify-token or audit-hash";
+
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "identityctl --target=HOST:PORT (--ca=F --cert=F --key=F | --insecure) "
@@ -364,6 +462,8 @@ int Run(int argc, char** argv) {
       "[--expected_version=N]\n"
       "  widget APP_ID      versions, fingerprints and times of one widget (never secrets)\n"
       "  widgets            every widget, one line per secret kind\n"
+      "  verify-hash APP_ID EMAIL HASH   which kept secret version made HASH (or none)\n"
+      "  verify-token APP_ID JWT|-       why the widget refuses JWT (-: read it from stdin)\n"
       "identityctl [--audit_key_file=FILE] audit-hash EMAIL|-   (-: the email from stdin)\n"
       "  the email's pseudonym in identityd's audit log (local; key from FILE or "
       "$IDENTITYD_AUDIT_KEY)\n"
@@ -380,7 +480,7 @@ int Run(int argc, char** argv) {
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   parsing_flags = false;
   if (args.size() < 2) {
-    return Usage("missing COMMAND (hash, hashes, token, rotate, widget, widgets or audit-hash)");
+    return Usage(absl::StrCat("missing COMMAND (", kCommands, ")"));
   }
   if (absl::string_view(args[1]) == "audit-hash") {
     return AuditHash(std::vector<char*>(args.begin() + 1, args.end()));
@@ -428,8 +528,10 @@ int Run(int argc, char** argv) {
   if (command == "rotate") return Rotate(**client, command_args);
   if (command == "widget") return Widget(**client, command_args);
   if (command == "widgets") return Widgets(**client, command_args);
+  if (command == "verify-hash") return VerifyHash(**client, command_args);
+  if (command == "verify-token") return VerifyToken(**client, command_args);
   return Usage(absl::StrCat("unknown command \"", command,
-                            "\" (hash, hashes, token, rotate, widget, widgets or audit-hash)"));
+                            "\" (", kCommands, ")"));
 }
 
 }  // namespace

@@ -62,6 +62,9 @@ struct AuditEvent {
   std::optional<TokenDetails> token;
   std::optional<RotationDetails> rotation;
   std::optional<BatchDetails> batch;
+  // VerifyEmailHash and VerifyWidgetToken: the verdict's name, e.g.
+  // "PREVIOUS_VERSION" or "EXPIRED" (static).
+  std::optional<absl::string_view> verdict;
   // For the line that gives a rotation's real outcome after its OK line was
   // recorded before applying: that line's event_id (empty otherwise).
   std::string supersedes;

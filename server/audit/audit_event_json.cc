@@ -153,6 +153,10 @@ std::string AuditEventToJson(const AuditEvent& event, const EmailPseudonymizer& 
     String(w, event.rotation->generated ? "generated" : "imported");
     w.EndObject();
   }
+  if (event.verdict.has_value()) {
+    Key(w, "verdict");
+    String(w, *event.verdict);
+  }
   if (!event.supersedes.empty()) {
     Key(w, "supersedes");
     String(w, event.supersedes);

@@ -19,6 +19,10 @@ absl::string_view RpcName(Rpc rpc) {
       return "GetWidget";
     case Rpc::kListWidgets:
       return "ListWidgets";
+    case Rpc::kVerifyEmailHash:
+      return "VerifyEmailHash";
+    case Rpc::kVerifyWidgetToken:
+      return "VerifyWidgetToken";
   }
   return "unknown";
 }

@@ -17,12 +17,15 @@ enum class Rpc {
   kRotateSecret,      // RotateSecret: replace or register a widget secret
   kGetWidget,         // GetWidget: one widget's versions and fingerprints (no secrets)
   kListWidgets,       // ListWidgets: every widget (granted only with "app_ids": ["*"])
+  kVerifyEmailHash,   // VerifyEmailHash: which kept version made an email hash
+  kVerifyWidgetToken, // VerifyWidgetToken: why a widget JWT is refused
 };
 
 // Every Rpc, in declaration order.
-inline constexpr std::array<Rpc, 6> kAllRpcs = {
+inline constexpr std::array<Rpc, 8> kAllRpcs = {
     Rpc::kIssueEmailHash, Rpc::kIssueEmailHashes, Rpc::kIssueWidgetToken,
-    Rpc::kRotateSecret,   Rpc::kGetWidget,        Rpc::kListWidgets};
+    Rpc::kRotateSecret,   Rpc::kGetWidget,        Rpc::kListWidgets,
+    Rpc::kVerifyEmailHash, Rpc::kVerifyWidgetToken};
 
 // The app_id that ListWidgets is authorized for: it stands for every widget,
 // so only an app_id pattern of "*" matches it.

@@ -5,7 +5,7 @@ namespace {
 
 constexpr absl::string_view kStoreOpNames[kStoreOpCount] = {
     "load_all", "create_widget", "compare_and_set", "get_widget", "list_widgets",
-    "current_version"};
+    "current_version", "load_widget"};
 
 }  // namespace
 

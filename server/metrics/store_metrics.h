@@ -22,8 +22,9 @@ enum class StoreOp {
   kGetWidget,       // "get_widget"
   kListWidgets,     // "list_widgets"
   kCurrentVersion,  // "current_version" (a rotation's read of the current version)
+  kLoadWidget,      // "load_widget" (one widget's kept keys, for Verify* calls)
 };
-inline constexpr std::size_t kStoreOpCount = 6;
+inline constexpr std::size_t kStoreOpCount = 7;
 
 // StoreMetrics is what the durable store reports, whatever its back end:
 // each operation's latency and failures (recorded for every back end by

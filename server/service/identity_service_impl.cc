@@ -14,11 +14,13 @@
 #include "server/crypto/fingerprint.h"
 #include "server/crypto/jwt_signer.h"
 #include "server/service/email_hash_batch.h"
+#include "server/service/email_hash_verifier.h"
 #include "server/service/grpc_status.h"
 #include "server/service/page_token.h"
 #include "server/service/proto_mapping.h"
 #include "server/service/request_parsing.h"
 #include "server/service/request_validation.h"
+#include "server/service/widget_token_verifier.h"
 
 namespace identity::service {
 namespace {
@@ -35,6 +37,10 @@ using identity::v1::ListWidgetsRequest;
 using identity::v1::ListWidgetsResponse;
 using identity::v1::RotateSecretRequest;
 using identity::v1::RotateSecretResponse;
+using identity::v1::VerifyEmailHashRequest;
+using identity::v1::VerifyEmailHashResponse;
+using identity::v1::VerifyWidgetTokenRequest;
+using identity::v1::VerifyWidgetTokenResponse;
 
 // Overwrites a string that held a secret before its memory is released.
 void CleanseString(std::string& s) {
@@ -221,6 +227,20 @@ grpc::Status IdentityServiceImpl::ServeListWidgets(grpc::ServerContextBase& cont
                      &IdentityServiceImpl::HandleListWidgets);
 }
 
+grpc::Status IdentityServiceImpl::ServeVerifyEmailHash(grpc::ServerContextBase& context,
+                                                       const grpc::ByteBuffer& request,
+                                                       grpc::ByteBuffer& response) {
+  return ServeInline(context, "VerifyEmailHash", request, response,
+                     &IdentityServiceImpl::HandleVerifyEmailHash);
+}
+
+grpc::Status IdentityServiceImpl::ServeVerifyWidgetToken(grpc::ServerContextBase& context,
+                                                         const grpc::ByteBuffer& request,
+                                                         grpc::ByteBuffer& response) {
+  return ServeInline(context, "VerifyWidgetToken", request, response,
+                     &IdentityServiceImpl::HandleVerifyWidgetToken);
+}
+
 void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
   using Responder = grpc::ServerAsyncResponseWriter<grpc::ByteBuffer>;
   // RawService's RequestX for method X: asks gRPC for its next call.
@@ -272,6 +292,10 @@ void IdentityServiceImpl::ServeFrom(CompletionQueuePool& pool) {
                [&call](const grpc::Status& status) { call.Finish(status); });
          },
          /*notice_cancellation=*/true});
+  serve({request_with(&IdentityServiceImpl::RequestVerifyEmailHash),
+         serve_on_reader(&IdentityServiceImpl::ServeVerifyEmailHash)});
+  serve({request_with(&IdentityServiceImpl::RequestVerifyWidgetToken),
+         serve_on_reader(&IdentityServiceImpl::ServeVerifyWidgetToken)});
 }
 
 template <typename Request, typename Validate>
@@ -436,6 +460,56 @@ absl::Status IdentityServiceImpl::HandleListWidgets(const authz::CallerIdentity&
   if (more) widgets->pop_back();
   for (const store::WidgetInfo& info : *widgets) ToProto(info, *response.add_widgets());
   if (more) response.set_next_page_token(EncodePageToken(widgets->back().app_id));
+  return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleVerifyEmailHash(const authz::CallerIdentity& caller,
+                                                        const VerifyEmailHashRequest& request,
+                                                        VerifyEmailHashResponse& response,
+                                                        CallAudit& audit) {
+  audit::AuditEvent& event = audit.event();
+  event.kind = widget::SecretKindName(widget::SecretKind::kEmailHash);
+  event.email = request.email();
+  if (absl::Status s = ValidateAndAuthorize(caller, authz::Rpc::kVerifyEmailHash, request,
+                                            ValidateVerifyEmailHashRequest);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<store::StoredWidget> widget = store_.LoadWidget(request.app_id());
+  if (!widget.ok()) return widget.status();
+  if (absl::Status s = ExplainEmailHash(*widget, request.email(), request.email_hash(), response);
+      !s.ok()) {
+    return s;
+  }
+  if (response.matched_version() != 0) event.version = response.matched_version();
+  event.verdict = VerdictName(response.verdict());
+  return absl::OkStatus();
+}
+
+absl::Status IdentityServiceImpl::HandleVerifyWidgetToken(const authz::CallerIdentity& caller,
+                                                          const VerifyWidgetTokenRequest& request,
+                                                          VerifyWidgetTokenResponse& response,
+                                                          CallAudit& audit) {
+  audit::AuditEvent& event = audit.event();
+  event.kind = widget::SecretKindName(widget::SecretKind::kJwt);
+  absl::StatusOr<crypto::ParsedJwt> jwt = ValidateAndAuthorize(
+      caller, authz::Rpc::kVerifyWidgetToken, request, ValidateVerifyWidgetTokenRequest);
+  if (!jwt.ok()) return jwt.status();
+  absl::StatusOr<store::StoredWidget> widget = store_.LoadWidget(request.app_id());
+  if (!widget.ok()) return widget.status();
+  if (absl::Status s = ExplainWidgetToken(*jwt, *widget, request.app_id(), clock_(), response);
+      !s.ok()) {
+    return s;
+  }
+  // The token is a bearer credential: the audit log gets its fingerprint,
+  // as for an issued one, never the token.
+  event.token = audit::TokenDetails{
+      response.expires_at().seconds(),
+      crypto::Fingerprint(absl::MakeConstSpan(
+          reinterpret_cast<const std::uint8_t*>(request.jwt().data()), request.jwt().size()))};
+  if (response.has_email()) event.email = response.email();
+  if (response.signed_by_version() != 0) event.version = response.signed_by_version();
+  event.verdict = VerdictName(response.verdict());
   return absl::OkStatus();
 }
 

@@ -50,11 +50,13 @@ struct AccessControl {
 // thread; see docs/benchmarks.md, "Profiles").
 using RawService = identity::v1::IdentityService::WithRawMethod_IssueEmailHash<
     identity::v1::IdentityService::WithRawMethod_IssueEmailHashes<
-    identity::v1::IdentityService::WithRawMethod_IssueWidgetToken<
-        identity::v1::IdentityService::WithRawMethod_RotateSecret<
-            identity::v1::IdentityService::WithRawMethod_GetWidget<
-                identity::v1::IdentityService::WithRawMethod_ListWidgets<
-                    identity::v1::IdentityService::Service>>>>>>;
+        identity::v1::IdentityService::WithRawMethod_IssueWidgetToken<
+            identity::v1::IdentityService::WithRawMethod_RotateSecret<
+                identity::v1::IdentityService::WithRawMethod_GetWidget<
+                    identity::v1::IdentityService::WithRawMethod_ListWidgets<
+                        identity::v1::IdentityService::WithRawMethod_VerifyEmailHash<
+                            identity::v1::IdentityService::WithRawMethod_VerifyWidgetToken<
+                                identity::v1::IdentityService::Service>>>>>>>>;
 
 // The trailing-metadata key of a RESOURCE_EXHAUSTED reply from the rate
 // limiter: milliseconds until the caller may call again, in decimal. The same
@@ -77,7 +79,8 @@ inline constexpr char kRetryAfterMsTrailer[] = "retry-after-ms";
 // handler admits the caller (identity, rate limit) and hands the call to a
 // worker thread of its own (rotator_worker_), which finishes the call when the
 // rotation is durable; issue calls never wait for a disk. GetWidget and
-// ListWidgets run on another worker (reader_worker_): on the etcd store they
+// ListWidgets (and the Verify* calls, which read every kept version) run on
+// another worker (reader_worker_): on the etcd store they
 // are linearizable reads that may wait for etcd (up to a second when it has
 // no leader), which inline would stall the issue calls behind them.
 class IdentityServiceImpl final : public RawService {
@@ -114,6 +117,11 @@ class IdentityServiceImpl final : public RawService {
                               grpc::ByteBuffer& response);
   grpc::Status ServeListWidgets(grpc::ServerContextBase& context,
                                 const grpc::ByteBuffer& request, grpc::ByteBuffer& response);
+  grpc::Status ServeVerifyEmailHash(grpc::ServerContextBase& context,
+                                    const grpc::ByteBuffer& request, grpc::ByteBuffer& response);
+  grpc::Status ServeVerifyWidgetToken(grpc::ServerContextBase& context,
+                                      const grpc::ByteBuffer& request,
+                                      grpc::ByteBuffer& response);
 
   // RotateSecret: admits the caller here, then rotates on the rotation
   // worker and calls `finish` there with the status (`response` filled on
@@ -190,6 +198,16 @@ class IdentityServiceImpl final : public RawService {
   absl::Status HandleListWidgets(const authz::CallerIdentity& caller,
                                  const identity::v1::ListWidgetsRequest& request,
                                  identity::v1::ListWidgetsResponse& response, CallAudit& audit);
+  // The Verify* calls read every kept version from the store (the keyring
+  // holds only the current one): served like GetWidget, on reader_worker_.
+  absl::Status HandleVerifyEmailHash(const authz::CallerIdentity& caller,
+                                     const identity::v1::VerifyEmailHashRequest& request,
+                                     identity::v1::VerifyEmailHashResponse& response,
+                                     CallAudit& audit);
+  absl::Status HandleVerifyWidgetToken(const authz::CallerIdentity& caller,
+                                       const identity::v1::VerifyWidgetTokenRequest& request,
+                                       identity::v1::VerifyWidgetTokenResponse& response,
+                                       CallAudit& audit);
 
   keyring::Keyring& keyring_;
   store::SecretStore& store_;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "server/crypto/email_hasher.h"
 #include "server/crypto/utf8.h"
 #include "server/service/page_token.h"
 #include "server/service/proto_mapping.h"
@@ -182,6 +183,27 @@ absl::StatusOr<WidgetPageRequest> ValidateListWidgetsRequest(
   absl::StatusOr<std::string> start_after = DecodePageToken(request.page_token());
   if (!start_after.ok()) return start_after.status();
   return WidgetPageRequest{*page_size, *std::move(start_after)};
+}
+
+absl::Status ValidateVerifyEmailHashRequest(const identity::v1::VerifyEmailHashRequest& request) {
+  if (absl::Status s = widget::ValidateAppId(request.app_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateEmail(request.email()); !s.ok()) return s;
+  const std::string& hash = request.email_hash();
+  if (hash.empty()) return absl::InvalidArgumentError("email_hash: is required");
+  bool lower_hex = hash.size() == crypto::kEmailHashHexLength;
+  for (char c : hash) lower_hex = lower_hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (!lower_hex) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "email_hash: must be 64 lowercase hex characters (as IssueEmailHash makes it); got ",
+        hash.size(), " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<crypto::ParsedJwt> ValidateVerifyWidgetTokenRequest(
+    const identity::v1::VerifyWidgetTokenRequest& request) {
+  if (absl::Status s = widget::ValidateAppId(request.app_id()); !s.ok()) return s;
+  return crypto::ParsedJwt::Parse(request.jwt());
 }
 
 }  // namespace identity::service

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "identity/v1/identity.pb.h"
+#include "server/crypto/jwt_inspector.h"
 #include "server/crypto/jwt_signer.h"
 #include "server/widget/secret_kind.h"
 
@@ -128,6 +129,16 @@ struct WidgetPageRequest {
 // page_size, then page_token (service/page_token.h).
 absl::StatusOr<WidgetPageRequest> ValidateListWidgetsRequest(
     const identity::v1::ListWidgetsRequest& request);
+
+// Checks a VerifyEmailHash request, in this order: app_id, email (the rules
+// above), email_hash (64 lowercase hex characters, as IssueEmailHash and the
+// vendor's snippets make it).
+absl::Status ValidateVerifyEmailHashRequest(const identity::v1::VerifyEmailHashRequest& request);
+
+// Checks a VerifyWidgetToken request, in this order: app_id, then jwt
+// (crypto::ParsedJwt::Parse's rules). Returns the parsed token.
+absl::StatusOr<crypto::ParsedJwt> ValidateVerifyWidgetTokenRequest(
+    const identity::v1::VerifyWidgetTokenRequest& request);
 
 }  // namespace identity::service
 

@@ -298,6 +298,23 @@ absl::StatusOr<WidgetInfo> EmbeddedSecretStore::GetWidget(absl::string_view app_
   return Describe(it->first, it->second);
 }
 
+absl::StatusOr<StoredWidget> EmbeddedSecretStore::LoadWidget(absl::string_view app_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = widgets_.find(app_id);
+  if (it == widgets_.end()) {
+    return absl::NotFoundError("app_id: no widget is registered with this app_id");
+  }
+  StoredWidget stored;
+  stored.app_id = it->first;
+  for (const Kept& kept : it->second) {
+    absl::StatusOr<crypto::SecretBytes> key = OpenKey(app_id, kept.entry);
+    if (!key.ok()) return Prefixed(absl::StrCat("widget ", app_id), key.status());
+    stored.secrets.push_back(StoredSecret{kept.entry.kind, kept.entry.version,
+                                          kept.entry.created_at, *std::move(key)});
+  }
+  return stored;
+}
+
 absl::StatusOr<std::vector<WidgetInfo>> EmbeddedSecretStore::ListWidgets(
     absl::string_view start_after, std::size_t limit) const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -87,6 +87,7 @@ class EmbeddedSecretStore final : public SecretStore {
   absl::Status CompareAndSet(absl::string_view app_id, std::uint64_t expected_version,
                              const StoredSecret& next) override;
   absl::StatusOr<WidgetInfo> GetWidget(absl::string_view app_id) const override;
+  absl::StatusOr<StoredWidget> LoadWidget(absl::string_view app_id) const override;
   absl::StatusOr<std::vector<WidgetInfo>> ListWidgets(absl::string_view start_after,
                                                       std::size_t limit) const override;
   std::unique_ptr<StoreSubscription> Subscribe(ChangeCallback callback) override;

@@ -73,6 +73,11 @@ absl::StatusOr<WidgetInfo> InstrumentedSecretStore::GetWidget(absl::string_view 
   return Timed(metrics_, metrics::StoreOp::kGetWidget, [&] { return inner_.GetWidget(app_id); });
 }
 
+absl::StatusOr<StoredWidget> InstrumentedSecretStore::LoadWidget(absl::string_view app_id) const {
+  return Timed(metrics_, metrics::StoreOp::kLoadWidget,
+               [&] { return inner_.LoadWidget(app_id); });
+}
+
 absl::StatusOr<std::vector<WidgetInfo>> InstrumentedSecretStore::ListWidgets(
     absl::string_view start_after, std::size_t limit) const {
   return Timed(metrics_, metrics::StoreOp::kListWidgets,

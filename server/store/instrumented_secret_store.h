@@ -29,6 +29,7 @@ class InstrumentedSecretStore final : public SecretStore {
   absl::StatusOr<std::uint64_t> CurrentVersion(absl::string_view app_id, widget::SecretKind kind,
                                                absl::Time deadline) const override;
   absl::StatusOr<WidgetInfo> GetWidget(absl::string_view app_id) const override;
+  absl::StatusOr<StoredWidget> LoadWidget(absl::string_view app_id) const override;
   absl::StatusOr<std::vector<WidgetInfo>> ListWidgets(absl::string_view start_after,
                                                       std::size_t limit) const override;
   std::unique_ptr<StoreSubscription> Subscribe(ChangeCallback callback) override;

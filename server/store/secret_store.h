@@ -99,6 +99,12 @@ class SecretStore {
   // The versions kept for `app_id`, without keys. kNotFound if unknown.
   virtual absl::StatusOr<WidgetInfo> GetWidget(absl::string_view app_id) const = 0;
 
+  // One widget as LoadAll returns it: every kept version with its key (each
+  // kind newest first), as the store holds it now (for a replicated back end,
+  // a linearizable read, like GetWidget). For checking a proof against the
+  // previous versions, which the keyring does not hold. kNotFound if unknown.
+  virtual absl::StatusOr<StoredWidget> LoadWidget(absl::string_view app_id) const = 0;
+
   // Up to `limit` widgets, ordered by app_id (byte-wise), starting with the
   // first app_id greater than `start_after` ("" starts at the beginning).
   // This is the shape of a range read, so that ListWidgets can page through

@@ -58,7 +58,7 @@ void ExpectCallSchema(const json& e) {
       "time",    "type",   "schema_version", "event_id", "request_id", "rpc",
       "principal", "principal_source", "peer", "app_id", "kind", "version",
       "outcome", "reason", "latency_us", "email_hmac", "email", "token", "batch", "rotation",
-      "supersedes"};
+      "verdict", "supersedes"};
   for (const auto& [key, value] : e.items()) EXPECT_TRUE(kKeys.count(key)) << "unknown key " << key;
   EXPECT_THAT(e.at("time").get<std::string>(),
               MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z"));
@@ -67,9 +67,9 @@ void ExpectCallSchema(const json& e) {
   EXPECT_THAT(e.at("event_id").get<std::string>(),
               MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
   EXPECT_FALSE(e.at("request_id").get<std::string>().empty());
-  static const std::set<std::string> kRpcs = {"IssueEmailHash", "IssueEmailHashes",
-                                              "IssueWidgetToken", "RotateSecret", "GetWidget",
-                                              "ListWidgets"};
+  static const std::set<std::string> kRpcs = {
+      "IssueEmailHash", "IssueEmailHashes", "IssueWidgetToken", "RotateSecret",
+      "GetWidget",      "ListWidgets",      "VerifyEmailHash",  "VerifyWidgetToken"};
   EXPECT_TRUE(kRpcs.count(e.at("rpc").get<std::string>()));
   EXPECT_TRUE(e.at("principal").is_string());
   static const std::set<std::string> kSources = {"none", "uri_san", "dns_san", "common_name"};
@@ -112,6 +112,14 @@ void ExpectCallSchema(const json& e) {
       }
     }
     EXPECT_EQ(b.size(), keys);
+  }
+  if (e.contains("verdict")) {
+    static const std::set<std::string> kVerdicts = {
+        "CURRENT_VERSION", "PREVIOUS_VERSION", "NO_MATCH",      "VALID",
+        "UNSUPPORTED_ALGORITHM", "BAD_SIGNATURE", "WRONG_AUDIENCE", "EXPIRED",
+        "NOT_YET_VALID",   "BAD_LIFETIME",     "BAD_CLAIMS"};
+    EXPECT_TRUE(kVerdicts.count(e["verdict"].get<std::string>()));
+    EXPECT_TRUE(e.at("rpc") == "VerifyEmailHash" || e.at("rpc") == "VerifyWidgetToken");
   }
   if (e.contains("supersedes")) {
     EXPECT_EQ(e.at("rpc"), "RotateSecret");
@@ -271,6 +279,14 @@ TEST(AuditIntegrationTest, EveryRpcIsRecordedOnceWithTheSchemaAndNothingSecret) 
   std::unique_ptr<client::IdentityClient> client = ClientFor(server->target());
   ASSERT_TRUE(client->GetWidget(kBothApp).ok());
   ASSERT_TRUE(client->ListWidgetsAll().ok());
+  // The Verify calls: a verdict, the version, the email's pseudonym and the
+  // token's fingerprint, never the token (checked at the end).
+  absl::StatusOr<v1::VerifyEmailHashResponse> verified_hash =
+      client->VerifyEmailHash(kBothApp, kEmail, hash.response.email_hash());
+  ASSERT_TRUE(verified_hash.ok()) << verified_hash.status();
+  absl::StatusOr<v1::VerifyWidgetTokenResponse> verified_token =
+      client->VerifyWidgetToken(kBothApp, token.response.jwt());
+  ASSERT_TRUE(verified_token.ok()) << verified_token.status();
   client.reset();  // an open connection would hold up the graceful stop
   raw = RawCaller(server->target(), grpc::InsecureChannelCredentials());
   StopCleanly(*server);
@@ -278,9 +294,9 @@ TEST(AuditIntegrationTest, EveryRpcIsRecordedOnceWithTheSchemaAndNothingSecret) 
   const std::string text = ReadFileOrEmpty(log);
   const std::vector<json> all = Parse(Lines(text));
   const std::vector<json> calls = CallEvents(all);
-  ASSERT_EQ(calls.size(), 9u) << text;
+  ASSERT_EQ(calls.size(), 11u) << text;
   for (const json& e : calls) ExpectCallSchema(e);
-  ASSERT_EQ(all.size(), 10u);
+  ASSERT_EQ(all.size(), 12u);
   ExpectDropReportSchema(all.back());
   EXPECT_EQ(all.back().at("final"), true);
   EXPECT_EQ(all.back().at("dropped_total"), 0);
@@ -360,6 +376,22 @@ TEST(AuditIntegrationTest, EveryRpcIsRecordedOnceWithTheSchemaAndNothingSecret) 
   }
   EXPECT_EQ(get, 1);
   EXPECT_EQ(list, 1);
+  for (const json& c : calls) {
+    if (c.at("rpc") == "VerifyEmailHash") {
+      EXPECT_EQ(c.at("verdict"), "CURRENT_VERSION");
+      EXPECT_EQ(c.at("kind"), "email_hash");
+      EXPECT_EQ(c.at("version"), 1);
+      EXPECT_EQ(c.at("email_hmac"), ExpectedEmailHash(kAuditKeyHex, kEmail));
+    }
+    if (c.at("rpc") == "VerifyWidgetToken") {
+      EXPECT_EQ(c.at("verdict"), "VALID");
+      EXPECT_EQ(c.at("kind"), "jwt");
+      EXPECT_EQ(c.at("version"), 1);
+      EXPECT_EQ(c.at("email_hmac"), ExpectedEmailHash(kAuditKeyHex, kEmail));
+      EXPECT_EQ(c.at("token").at("fingerprint"), ExpectedFingerprint(token.response.jwt()));
+      EXPECT_EQ(c.at("token").at("exp"), token.response.expires_at().seconds());
+    }
+  }
 
   // Nothing secret: no widget secret (old, generated, imported), no token, no
   // raw email, no audit key.

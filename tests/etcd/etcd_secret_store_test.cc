@@ -91,7 +91,8 @@ TEST_F(EtcdSecretStoreTest, CreateAndCompareAndSetKeepTheirMeaning) {
   EXPECT_TRUE(absl::IsAlreadyExists(
       store->CreateWidget(NewWidget("w", Secret(SecretKind::kJwt, 1)))));
   EXPECT_TRUE(absl::IsAborted(store->CompareAndSet("w", 0, Secret(SecretKind::kJwt, 1))));
-  EXPECT_TRUE(store->CompareAndSet("w", 1, Secret(SecretKind::kJwt, 2)).ok());
+  const StoredSecret jwt2 = Secret(SecretKind::kJwt, 2);
+  EXPECT_TRUE(store->CompareAndSet("w", 1, jwt2).ok());
   EXPECT_TRUE(store->CompareAndSet("w", 0, Secret(SecretKind::kEmailHash, 1)).ok());
   absl::StatusOr<std::uint64_t> jwt = store->CurrentVersion("w", SecretKind::kJwt, absl::Now() + absl::Seconds(5));
   ASSERT_TRUE(jwt.ok());
@@ -100,6 +101,14 @@ TEST_F(EtcdSecretStoreTest, CreateAndCompareAndSetKeepTheirMeaning) {
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->versions.size(), 3u);  // email_hash 1, jwt 2, jwt 1
   EXPECT_TRUE(absl::IsNotFound(store->GetWidget("unknown").status()));
+  absl::StatusOr<StoredWidget> widget = store->LoadWidget("w");
+  ASSERT_TRUE(widget.ok()) << widget.status();
+  ASSERT_EQ(widget->secrets.size(), 3u);
+  EXPECT_EQ(widget->secrets[1].kind, SecretKind::kJwt);
+  EXPECT_EQ(widget->secrets[1].version, 2u);
+  EXPECT_EQ(widget->secrets[1].key.view(), jwt2.key.view());
+  EXPECT_EQ(widget->secrets[2].version, 1u);
+  EXPECT_TRUE(absl::IsNotFound(store->LoadWidget("unknown").status()));
 }
 
 TEST_F(EtcdSecretStoreTest, ChangesReachAnotherStoresSubscribers) {

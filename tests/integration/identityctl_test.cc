@@ -365,9 +365,11 @@ TEST_F(IdentityctlTest, UsageErrorsExitTwo) {
   };
   const Case cases[] = {
       {"missing command", {target, "--insecure"},
-       "missing COMMAND (hash, hashes, token, rotate, widget, widgets or audit-hash)"},
+       "missing COMMAND (hash, hashes, token, rotate, widget, widgets, verify-hash, verify-token "
+       "or audit-hash)"},
       {"unknown command", {target, "--insecure", "delete", "x"},
-       "unknown command \"delete\" (hash, hashes, token, rotate, widget, widgets or audit-hash)"},
+       "unknown command \"delete\" (hash, hashes, token, rotate, widget, widgets, verify-hash, "
+       "verify-token or audit-hash)"},
       {"missing --target", {"--insecure", "hash", "a", "b@c"}, "--target=HOST:PORT is required"},
       {"bad --output", {target, "--insecure", "--output=yaml", "hash", "a", "b@c"},
        "--output must be text or json"},

@@ -669,7 +669,8 @@ TEST_F(StandardServicesTest, ReflectionListsServicesAndDescribesTheContract) {
     for (const auto& m : file.service(0).method()) methods.push_back(m.name());
     EXPECT_THAT(methods,
                 UnorderedElementsAre("IssueEmailHash", "IssueEmailHashes", "IssueWidgetToken",
-                                     "RotateSecret", "GetWidget", "ListWidgets"));
+                                     "RotateSecret", "GetWidget", "ListWidgets",
+                                     "VerifyEmailHash", "VerifyWidgetToken"));
   }
   EXPECT_TRUE(found);
 }

@@ -49,6 +49,10 @@ class RecordingStore final : public SecretStore {
     calls.push_back("GetWidget");
     return absl::NotFoundError("inner");
   }
+  absl::StatusOr<StoredWidget> LoadWidget(absl::string_view) const override {
+    calls.push_back("LoadWidget");
+    return absl::UnavailableError("inner");
+  }
   absl::StatusOr<std::vector<WidgetInfo>> ListWidgets(absl::string_view,
                                                       std::size_t) const override {
     calls.push_back("ListWidgets");
@@ -76,7 +80,9 @@ TEST(InstrumentedSecretStoreTest, ForwardsTheCallsWithADefaultImplementationToo)
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_EQ(*version, 7u);
   EXPECT_EQ(inner.seen_deadline, deadline + absl::Seconds(1));
-  EXPECT_EQ(inner.calls, (std::vector<std::string>{"CompareAndSetBefore", "CurrentVersion"}));
+  EXPECT_EQ(store.LoadWidget("app").status().message(), "inner");
+  EXPECT_EQ(inner.calls, (std::vector<std::string>{"CompareAndSetBefore", "CurrentVersion",
+                                                   "LoadWidget"}));
 
   metrics::TextFormatWriter out;
   store_metrics.Collect(out);
@@ -86,6 +92,9 @@ TEST(InstrumentedSecretStoreTest, ForwardsTheCallsWithADefaultImplementationToo)
       << text;
   EXPECT_TRUE(absl::StrContains(
       text, "identityd_store_operation_duration_seconds_count{op=\"current_version\"} 1\n"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(
+      text, "identityd_store_operation_failures_total{op=\"load_widget\"} 1\n"))
       << text;
 }
 

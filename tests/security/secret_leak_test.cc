@@ -157,8 +157,27 @@ TEST_P(SecretLeakTest, NoSecretBytesInLogsMetricsStatusesOrMetadata) {
              kind == SECRET_KIND_EMAIL_HASH);
     visible_.push_back({"rotate generate", generated.Visible()});
   }
-  Saw("hash after rotation", service.Hash("billing-web", kEmail), grpc::StatusCode::OK);
-  Saw("token after rotation", service.Token("billing-generated", kEmail), grpc::StatusCode::OK);
+  const auto hash_after = service.Hash("billing-web", kEmail);
+  Saw("hash after rotation", hash_after, grpc::StatusCode::OK);
+  const auto token_after = service.Token("billing-generated", kEmail);
+  Saw("token after rotation", token_after, grpc::StatusCode::OK);
+
+  // --- Verify calls: their answers (bodies too) name versions, never a secret
+  // or a derived key, whichever version matched. ---
+  const auto verified_hash = ops.VerifyHash("billing-web", kEmail, hash_after.response.email_hash());
+  Saw("verify hash", verified_hash, grpc::StatusCode::OK);
+  visible_.push_back({"verify hash response", verified_hash.response.DebugString()});
+  const auto verified_token = ops.VerifyToken("billing-generated", token_after.response.jwt());
+  Saw("verify token", verified_token, grpc::StatusCode::OK);
+  visible_.push_back({"verify token response", verified_token.response.DebugString()});
+  const auto no_match = ops.VerifyToken("billing-web", token_after.response.jwt());
+  Saw("verify token of another widget", no_match, grpc::StatusCode::OK);
+  visible_.push_back({"verify token no match", no_match.response.DebugString()});
+  Saw("verify token malformed", ops.VerifyToken("billing-web", "not.a-token"),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  Saw("verify hash denied",
+      service.VerifyHash("billing-web", kEmail, hash_after.response.email_hash()),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   // --- Rotations that fail, each carrying a secret. ---
   const std::string denied_secret = "denied-jwt-secret-Pz6Yd1Fs9Gk3Lu5Oe8Ai";

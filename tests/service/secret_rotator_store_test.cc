@@ -47,6 +47,9 @@ class FlakyStore final : public store::SecretStore {
   absl::StatusOr<store::WidgetInfo> GetWidget(absl::string_view app_id) const override {
     return inner_->GetWidget(app_id);
   }
+  absl::StatusOr<store::StoredWidget> LoadWidget(absl::string_view app_id) const override {
+    return inner_->LoadWidget(app_id);
+  }
   absl::StatusOr<std::vector<store::WidgetInfo>> ListWidgets(absl::string_view start_after,
                                                              std::size_t limit) const override {
     return inner_->ListWidgets(start_after, limit);

@@ -256,6 +256,27 @@ TEST_F(EmbeddedSecretStoreTest, HistoryOfOneKindLeavesTheOtherAlone) {
   EXPECT_EQ(info->versions[1].version, 1u);
 }
 
+TEST_F(EmbeddedSecretStoreTest, LoadWidgetGivesEveryKeptVersionWithItsKey) {
+  MakeTwoWidgets();
+  std::unique_ptr<EmbeddedSecretStore> store = OpenOrDie(1);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->CompareAndSet("a", 1, Secret(SecretKind::kEmailHash, 2, "new-email-key-xx"))
+                  .ok());
+  ASSERT_TRUE(store->CompareAndSet("a", 2, Secret(SecretKind::kEmailHash, 3, "newer-email-key-x"))
+                  .ok());
+  absl::StatusOr<StoredWidget> widget = store->LoadWidget("a");
+  ASSERT_TRUE(widget.ok()) << widget.status();
+  EXPECT_EQ(widget->app_id, "a");
+  // Email hash 3 and the one kept previous version (2), then the JWT.
+  ASSERT_EQ(widget->secrets.size(), 3u);
+  EXPECT_EQ(widget->secrets[0].version, 3u);
+  EXPECT_EQ(widget->secrets[0].key.view(), "newer-email-key-x");
+  EXPECT_EQ(widget->secrets[1].version, 2u);
+  EXPECT_EQ(widget->secrets[1].key.view(), "new-email-key-xx");
+  EXPECT_EQ(widget->secrets[2].kind, SecretKind::kJwt);
+  EXPECT_TRUE(absl::IsNotFound(store->LoadWidget("nope").status()));
+}
+
 TEST_F(EmbeddedSecretStoreTest, CompareAndSetRefusesAStaleVersionAndChangesNothing) {
   MakeTwoWidgets();
   std::unique_ptr<EmbeddedSecretStore> store = OpenOrDie();

@@ -77,6 +77,24 @@ class RawCaller {
     return Call(&identity::v1::IdentityService::Stub::RotateSecret, request);
   }
 
+  Reply<identity::v1::VerifyEmailHashResponse> VerifyHash(const std::string& app_id,
+                                                         const std::string& email,
+                                                         const std::string& email_hash) {
+    identity::v1::VerifyEmailHashRequest request;
+    request.set_app_id(app_id);
+    request.set_email(email);
+    request.set_email_hash(email_hash);
+    return Call(&identity::v1::IdentityService::Stub::VerifyEmailHash, request);
+  }
+
+  Reply<identity::v1::VerifyWidgetTokenResponse> VerifyToken(const std::string& app_id,
+                                                             const std::string& jwt) {
+    identity::v1::VerifyWidgetTokenRequest request;
+    request.set_app_id(app_id);
+    request.set_jwt(jwt);
+    return Call(&identity::v1::IdentityService::Stub::VerifyWidgetToken, request);
+  }
+
   // RotateSecret with `secret` (or generate if empty) for `kind`.
   Reply<identity::v1::RotateSecretResponse> Rotate(const std::string& app_id,
                                                    identity::v1::SecretKind kind,

@@ -546,6 +546,26 @@ absl::StatusOr<WidgetInfo> EtcdSecretStore::GetWidget(absl::string_view app_id) 
   return Describe(app_id, widget->entries);
 }
 
+absl::StatusOr<StoredWidget> EtcdSecretStore::LoadWidget(absl::string_view app_id) const {
+  const std::string key = WidgetKey(app_id);
+  absl::StatusOr<RangeResponse> read = ReadKey(key, absl::Now() + options_.view_timeout);
+  if (!read.ok()) {
+    return absl::UnavailableError(absl::StrCat("reading ", key, ": ", read.status().message()));
+  }
+  if (read->kvs().empty()) {
+    return absl::NotFoundError("app_id: no widget is registered with this app_id");
+  }
+  absl::StatusOr<CachedWidget> widget =
+      Decode(key, read->kvs(0).value(), read->kvs(0).mod_revision(), nullptr);
+  if (!widget.ok()) return widget.status();
+  absl::StatusOr<std::vector<StoredSecret>> secrets =
+      OpenAll(app_id, widget->entries, /*current_only=*/false);
+  if (!secrets.ok()) {
+    return absl::DataLossError(absl::StrCat("etcd ", key, ": ", secrets.status().message()));
+  }
+  return StoredWidget{std::string(app_id), *std::move(secrets)};
+}
+
 absl::StatusOr<std::vector<WidgetInfo>> EtcdSecretStore::ListWidgets(
     absl::string_view start_after, std::size_t limit) const {
   RangeRequest request;

@@ -110,6 +110,7 @@ class EtcdSecretStore final : public SecretStore {
   // Linearizable reads of etcd (not the replica's memory), within
   // view_timeout; kUnavailable if etcd does not answer in time.
   absl::StatusOr<WidgetInfo> GetWidget(absl::string_view app_id) const override;
+  absl::StatusOr<StoredWidget> LoadWidget(absl::string_view app_id) const override;
   absl::StatusOr<std::vector<WidgetInfo>> ListWidgets(absl::string_view start_after,
                                                       std::size_t limit) const override;
   std::unique_ptr<StoreSubscription> Subscribe(ChangeCallback callback) override;
