@@ -28,6 +28,7 @@
 #include "server/crypto/fingerprint.h"
 #include "server/crypto/random.h"
 #include "server/store/etcd/etcd_secret_store.h"
+#include "tests/etcd/stored_values.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/tcp_fault_proxy.h"
 
@@ -39,17 +40,6 @@ using ::identity::testing::TcpFaultProxy;
 using widget::SecretKind;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-StoredSecret JwtSecret(std::uint64_t version) {
-  return StoredSecret{SecretKind::kJwt, version, ToStoredTime(absl::Now()),
-                      *crypto::RandomSecretBytes(32)};
-}
-
-StoredWidget WidgetWith(StoredSecret secret) {
-  StoredWidget widget{"w", {}};
-  widget.secrets.push_back(std::move(secret));
-  return widget;
-}
 
 class EtcdLostAnswerTest : public ::testing::Test {
  protected:
@@ -72,7 +62,7 @@ class EtcdLostAnswerTest : public ::testing::Test {
     store_ = Open(absl::StrJoin(urls, ","));
     ASSERT_NE(store_, nullptr);
     // The widget, version 1: then every test rotates to version 2.
-    ASSERT_TRUE(store_->CreateWidget(WidgetWith(JwtSecret(1))).ok());
+    ASSERT_TRUE(store_->CreateWidget(NewWidget("w", RandomSecret(SecretKind::kJwt, 1))).ok());
   }
 
   std::unique_ptr<EtcdSecretStore> Open(const std::string& endpoints) {
@@ -138,7 +128,7 @@ constexpr int kAfterTheRead = 1;
 TEST_F(EtcdLostAnswerTest, AnAnswerLostAfterTheCommitIsFoundCommitted) {
   TcpFaultProxy& preferred = Preferred();
   preferred.SetMode(TcpFaultProxy::Mode::kHoldReplies, kAfterTheRead);
-  const StoredSecret next = JwtSecret(2);
+  const StoredSecret next = RandomSecret(SecretKind::kJwt, 2);
   ::testing::internal::CaptureStderr();
   const absl::Status status =
       store_->CompareAndSetBefore("w", 1, next, absl::Now() + absl::Seconds(4));
@@ -148,15 +138,16 @@ TEST_F(EtcdLostAnswerTest, AnAnswerLostAfterTheCommitIsFoundCommitted) {
   EXPECT_GT(preferred.held_bytes(), 0u) << "the fault caught no answer";
   ReleaseAll();
   EXPECT_TRUE(status.ok()) << status;
-  EXPECT_EQ(CurrentInEtcd(), std::make_pair(std::uint64_t{2}, crypto::Fingerprint(next.key.span())));
+  EXPECT_EQ(CurrentInEtcd(),
+            std::make_pair(std::uint64_t{2}, crypto::Fingerprint(next.key.span())));
 }
 
 TEST_F(EtcdLostAnswerTest, ARequestHeldInFlightIsFencedOffAndNeverApplies) {
   TcpFaultProxy& preferred = Preferred();
   preferred.SetMode(TcpFaultProxy::Mode::kHoldRequests, kAfterTheRead);
   ::testing::internal::CaptureStderr();
-  const absl::Status status =
-      store_->CompareAndSetBefore("w", 1, JwtSecret(2), absl::Now() + absl::Seconds(4));
+  const absl::Status status = store_->CompareAndSetBefore(
+      "w", 1, RandomSecret(SecretKind::kJwt, 2), absl::Now() + absl::Seconds(4));
   const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_THAT(log, HasSubstr("was lost"));
   EXPECT_THAT(log, HasSubstr("was not committed (fenced off)"));
@@ -170,7 +161,9 @@ TEST_F(EtcdLostAnswerTest, ARequestHeldInFlightIsFencedOffAndNeverApplies) {
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_EQ(CurrentInEtcd().first, 1u);
   // And the store goes on: the rotation, retried, applies.
-  EXPECT_TRUE(store_->CompareAndSetBefore("w", 1, JwtSecret(2), absl::Now() + absl::Seconds(4))
+  EXPECT_TRUE(store_
+                  ->CompareAndSetBefore("w", 1, RandomSecret(SecretKind::kJwt, 2),
+                                        absl::Now() + absl::Seconds(4))
                   .ok());
   EXPECT_EQ(CurrentInEtcd().first, 2u);
 }
@@ -181,7 +174,7 @@ TEST_F(EtcdLostAnswerTest, WhenNoMemberAnswersTheOutcomeIsUnknownAndSaysWhatToCh
     if (proxy.get() != &preferred) proxy->SetMode(TcpFaultProxy::Mode::kHoldRequests);
   }
   preferred.SetMode(TcpFaultProxy::Mode::kHoldRequests, kAfterTheRead);
-  const StoredSecret next = JwtSecret(2);
+  const StoredSecret next = RandomSecret(SecretKind::kJwt, 2);
   const std::string fingerprint = crypto::Fingerprint(next.key.span());
   ::testing::internal::CaptureStderr();
   const absl::Status status =

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "server/crypto/random.h"
 #include "server/store/etcd/etcd_secret_store.h"
+#include "tests/etcd/stored_values.h"
 #include "tests/support/etcd_cluster.h"
 
 namespace identity::store::etcd {
@@ -22,19 +23,6 @@ namespace {
 
 using ::identity::testing::EtcdCluster;
 using widget::SecretKind;
-
-StoredSecret Secret(SecretKind kind, std::uint64_t version) {
-  return StoredSecret{kind, version, ToStoredTime(absl::Now()),
-                      *crypto::RandomSecretBytes(32)};
-}
-
-// A new widget with one secret (SecretBytes cannot be copied out of an
-// initializer list).
-StoredWidget NewWidget(std::string app_id, StoredSecret secret) {
-  StoredWidget widget{std::move(app_id), {}};
-  widget.secrets.push_back(std::move(secret));
-  return widget;
-}
 
 class EtcdSecretStoreTest : public ::testing::Test {
  protected:
@@ -65,7 +53,7 @@ TEST_F(EtcdSecretStoreTest, LoadPagesThroughEveryWidgetAtOneRevision) {
   ASSERT_NE(writer, nullptr);
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(writer
-                    ->CreateWidget(NewWidget(absl::StrCat("w", i), Secret(SecretKind::kEmailHash, 1)))
+                    ->CreateWidget(NewWidget(absl::StrCat("w", i), RandomSecret(SecretKind::kEmailHash, 1)))
                     .ok());
   }
   std::unique_ptr<EtcdSecretStore> reader = OpenStore(/*page_size=*/3);
@@ -87,13 +75,13 @@ TEST_F(EtcdSecretStoreTest, LoadPagesThroughEveryWidgetAtOneRevision) {
 TEST_F(EtcdSecretStoreTest, CreateAndCompareAndSetKeepTheirMeaning) {
   std::unique_ptr<EtcdSecretStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->CreateWidget(NewWidget("w", Secret(SecretKind::kJwt, 1))).ok());
+  ASSERT_TRUE(store->CreateWidget(NewWidget("w", RandomSecret(SecretKind::kJwt, 1))).ok());
   EXPECT_TRUE(absl::IsAlreadyExists(
-      store->CreateWidget(NewWidget("w", Secret(SecretKind::kJwt, 1)))));
-  EXPECT_TRUE(absl::IsAborted(store->CompareAndSet("w", 0, Secret(SecretKind::kJwt, 1))));
-  const StoredSecret jwt2 = Secret(SecretKind::kJwt, 2);
+      store->CreateWidget(NewWidget("w", RandomSecret(SecretKind::kJwt, 1)))));
+  EXPECT_TRUE(absl::IsAborted(store->CompareAndSet("w", 0, RandomSecret(SecretKind::kJwt, 1))));
+  const StoredSecret jwt2 = RandomSecret(SecretKind::kJwt, 2);
   EXPECT_TRUE(store->CompareAndSet("w", 1, jwt2).ok());
-  EXPECT_TRUE(store->CompareAndSet("w", 0, Secret(SecretKind::kEmailHash, 1)).ok());
+  EXPECT_TRUE(store->CompareAndSet("w", 0, RandomSecret(SecretKind::kEmailHash, 1)).ok());
   absl::StatusOr<std::uint64_t> jwt = store->CurrentVersion("w", SecretKind::kJwt, absl::Now() + absl::Seconds(5));
   ASSERT_TRUE(jwt.ok());
   EXPECT_EQ(*jwt, 2u);
@@ -121,8 +109,8 @@ TEST_F(EtcdSecretStoreTest, ChangesReachAnotherStoresSubscribers) {
       b->Subscribe([&](absl::string_view app_id, absl::Span<const StoredSecret> added) {
         if (app_id == "w" && !added.empty()) seen = added.front().version;
       });
-  ASSERT_TRUE(a->CompareAndSet("w", 0, Secret(SecretKind::kEmailHash, 1)).ok());
-  ASSERT_TRUE(a->CompareAndSet("w", 1, Secret(SecretKind::kEmailHash, 2)).ok());
+  ASSERT_TRUE(a->CompareAndSet("w", 0, RandomSecret(SecretKind::kEmailHash, 1)).ok());
+  ASSERT_TRUE(a->CompareAndSet("w", 1, RandomSecret(SecretKind::kEmailHash, 2)).ok());
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   while (seen != 2 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
   EXPECT_EQ(seen.load(), 2u);

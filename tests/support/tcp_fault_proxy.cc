@@ -234,12 +234,11 @@ void TcpFaultProxy::Run() {
       // direction never stalls the other in the kernel's buffers.
       fds.assign({pollfd{wake_read_, POLLIN, 0}, pollfd{listen_fd_, POLLIN, 0}});
       for (const Connection& connection : connections_) {
-        fds.push_back(pollfd{connection.client_fd,
-                             static_cast<short>(POLLIN | (connection.to_client.empty() ? 0 : POLLOUT)),
-                             0});
-        fds.push_back(pollfd{connection.target_fd,
-                             static_cast<short>(POLLIN | (connection.to_target.empty() ? 0 : POLLOUT)),
-                             0});
+        const auto events = [](const std::string& to_send) {
+          return static_cast<short>(POLLIN | (to_send.empty() ? 0 : POLLOUT));
+        };
+        fds.push_back(pollfd{connection.client_fd, events(connection.to_client), 0});
+        fds.push_back(pollfd{connection.target_fd, events(connection.to_target), 0});
       }
     }
     if (poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) return;

@@ -531,7 +531,8 @@ WidgetInfo EtcdSecretStore::Describe(absl::string_view app_id,
   return info;
 }
 
-absl::StatusOr<WidgetInfo> EtcdSecretStore::GetWidget(absl::string_view app_id) const {
+absl::StatusOr<EtcdSecretStore::CachedWidget> EtcdSecretStore::ReadWidget(
+    absl::string_view app_id) const {
   const std::string key = WidgetKey(app_id);
   absl::StatusOr<RangeResponse> read = ReadKey(key, absl::Now() + options_.view_timeout);
   if (!read.ok()) {
@@ -540,28 +541,23 @@ absl::StatusOr<WidgetInfo> EtcdSecretStore::GetWidget(absl::string_view app_id) 
   if (read->kvs().empty()) {
     return absl::NotFoundError("app_id: no widget is registered with this app_id");
   }
-  absl::StatusOr<CachedWidget> widget =
-      Decode(key, read->kvs(0).value(), read->kvs(0).mod_revision(), nullptr);
+  return Decode(key, read->kvs(0).value(), read->kvs(0).mod_revision(), nullptr);
+}
+
+absl::StatusOr<WidgetInfo> EtcdSecretStore::GetWidget(absl::string_view app_id) const {
+  absl::StatusOr<CachedWidget> widget = ReadWidget(app_id);
   if (!widget.ok()) return widget.status();
   return Describe(app_id, widget->entries);
 }
 
 absl::StatusOr<StoredWidget> EtcdSecretStore::LoadWidget(absl::string_view app_id) const {
-  const std::string key = WidgetKey(app_id);
-  absl::StatusOr<RangeResponse> read = ReadKey(key, absl::Now() + options_.view_timeout);
-  if (!read.ok()) {
-    return absl::UnavailableError(absl::StrCat("reading ", key, ": ", read.status().message()));
-  }
-  if (read->kvs().empty()) {
-    return absl::NotFoundError("app_id: no widget is registered with this app_id");
-  }
-  absl::StatusOr<CachedWidget> widget =
-      Decode(key, read->kvs(0).value(), read->kvs(0).mod_revision(), nullptr);
+  absl::StatusOr<CachedWidget> widget = ReadWidget(app_id);
   if (!widget.ok()) return widget.status();
   absl::StatusOr<std::vector<StoredSecret>> secrets =
       OpenAll(app_id, widget->entries, /*current_only=*/false);
   if (!secrets.ok()) {
-    return absl::DataLossError(absl::StrCat("etcd ", key, ": ", secrets.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("etcd ", WidgetKey(app_id), ": ", secrets.status().message()));
   }
   return StoredWidget{std::string(app_id), *std::move(secrets)};
 }

@@ -167,6 +167,10 @@ class EtcdSecretStore final : public SecretStore {
                                                     const std::vector<WidgetFileEntry>& entries,
                                                     bool current_only) const;
   WidgetInfo Describe(absl::string_view app_id, const std::vector<WidgetFileEntry>& entries) const;
+  // The widget as etcd holds it now (a linearizable read within
+  // view_timeout), for GetWidget and LoadWidget: kUnavailable if etcd does not
+  // answer, kNotFound if it holds no such widget.
+  absl::StatusOr<CachedWidget> ReadWidget(absl::string_view app_id) const;
   absl::StatusOr<etcdserverpb::RangeResponse> ReadKey(const std::string& key,
                                                       absl::Time deadline) const;
   absl::Status ResolveLostWrite(absl::string_view app_id, const std::string& key,
