@@ -182,6 +182,16 @@ bool WritePortFile(const std::string& path, int port) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// Stops serving after a failure that comes once the server is started, in
+// the order gRPC needs: the server first (its pending requests come back on
+// the queues), then the queues, drained and joined, so that no serving
+// thread touches the server after it is destroyed (it is destroyed before
+// the pool on the way out of Run).
+void StopServing(grpc::Server& server, service::CompletionQueuePool& pool) {
+  server.Shutdown();
+  pool.Shutdown();
+}
+
 int Run() {
   // Block the handled signals before any thread starts (the audit writer,
   // the file pollers, gRPC's), so that every thread inherits the mask and
@@ -299,7 +309,7 @@ int Run() {
     absl::StatusOr<std::unique_ptr<health::HealthListener>> started =
         health::HealthListener::Start(health_listen, {"identity.v1.IdentityService"});
     if (!started.ok()) {
-      server->Shutdown();
+      StopServing(*server, pool);
       return Fail(started.status().message());
     }
     health_listener = *std::move(started);
@@ -308,7 +318,7 @@ int Run() {
   }
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
     if (!WritePortFile(path, bound_port)) {
-      server->Shutdown();
+      StopServing(*server, pool);
       return Fail(absl::StrCat("--port_file: cannot write ", path));
     }
   }
